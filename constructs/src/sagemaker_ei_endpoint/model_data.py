@@ -1,0 +1,67 @@
+"""Where a model's artifact (model.tar.gz) comes from."""
+
+from __future__ import annotations
+
+import abc
+import os
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+
+def _require_tar_gz(name: str) -> None:
+    # SageMaker unpacks ModelDataUrl as a gzip-compressed tarball; anything else fails at deploy.
+    if not cdk.Token.is_unresolved(name) and not name.endswith(".tar.gz"):
+        raise ValueError(f"model_data: expected a .tar.gz file, got {name!r}")
+
+
+class ModelData(abc.ABC):
+    """The model artifact of an ``EIEndpoint``."""
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
+        """An artifact already in S3; the execution role may read that one object."""
+        _require_tar_gz(key)
+        return _BucketModelData(bucket, key)
+
+    @staticmethod
+    def from_asset(path: str) -> ModelData:
+        """A local ``.tar.gz`` uploaded by ``cdk deploy`` as a file asset."""
+        _require_tar_gz(path)
+        if not os.path.isfile(path):
+            raise ValueError(f"model_data: no such file {path!r}")
+        return _AssetModelData(path)
+
+    @abc.abstractmethod
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        """Create what the artifact needs in ``scope``, let ``grantee`` read it, return its S3 URL."""
+
+
+def _grant_object_read(grantee: iam.IGrantable, bucket: s3.IBucket, key: str) -> None:
+    # Only s3:GetObject on the one key: Bucket.grant_read would add List and GetBucket actions.
+    iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(key)])
+    if bucket.encryption_key is not None:
+        bucket.encryption_key.grant_decrypt(grantee)
+
+
+class _BucketModelData(ModelData):
+    def __init__(self, bucket: s3.IBucket, key: str) -> None:
+        self.bucket = bucket
+        self.key = key
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        _grant_object_read(grantee, self.bucket, self.key)
+        return self.bucket.s3_url_for_object(self.key)
+
+
+class _AssetModelData(ModelData):
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        asset = s3_assets.Asset(scope, "ModelDataAsset", path=self.path)
+        _grant_object_read(grantee, asset.bucket, asset.s3_object_key)
+        return asset.s3_object_url

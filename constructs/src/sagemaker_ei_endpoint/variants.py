@@ -1,0 +1,36 @@
+"""A production variant: one instance fleet behind the endpoint, with its EI accelerator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .accelerator import AcceleratorType
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerlessConfig:
+    """SageMaker Serverless Inference settings. Serverless variants have no instance to attach
+    an accelerator to, so an ``EIEndpoint`` refuses them; the type exists to say so clearly."""
+
+    memory_size_in_mb: int
+    max_concurrency: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionVariant:
+    """One production variant of an ``EIEndpoint``.
+
+    :param variant_name: unique within the endpoint, e.g. "AllTraffic".
+    :param instance_type: the host instance, e.g. "ml.m5.xlarge"; the AWS guide pairs EI with CPU types.
+    :param accelerator_type: the EI accelerator attached to every instance of the variant.
+    :param initial_instance_count: default 1.
+    :param initial_variant_weight: share of traffic relative to the other variants; default 1.0.
+    :param serverless_config: refused; see ``ServerlessConfig``.
+    """
+
+    variant_name: str
+    instance_type: str
+    accelerator_type: AcceleratorType
+    initial_instance_count: int = 1
+    initial_variant_weight: float = 1.0
+    serverless_config: ServerlessConfig | None = None

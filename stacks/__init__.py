@@ -1,0 +1,1 @@
+"""The per-environment stacks of this project and their checked-in configuration."""

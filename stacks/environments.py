@@ -1,0 +1,142 @@
+"""dev, staging and prod: typed, checked-in configuration of what each environment runs.
+
+Edit this file to change an environment; the stacks only read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sagemaker_ei_endpoint import AcceleratorType, ContainerImage, EIFramework, ProductionVariant
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelArtifact:
+    """A model.tar.gz that already sits in S3."""
+
+    bucket_name: str
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointSettings:
+    """One EIEndpoint of an environment; ``construct_id`` is a stable public contract."""
+
+    construct_id: str
+    image: ContainerImage
+    variants: tuple[ProductionVariant, ...]
+    model_artifact: ModelArtifact | None = None
+    container_environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Environment:
+    """Where an environment deploys and what it runs.
+
+    ``account``/``region`` of None mean "the CLI's current account/region"
+    (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION); when those are unset too, the stack is
+    environment-agnostic and image accounts come from a region-keyed mapping.
+    """
+
+    name: str
+    account: str | None
+    region: str | None
+    endpoints: tuple[EndpointSettings, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def stack_name(self) -> str:
+        return f"SageMakerEI-{self.name}"
+
+
+TENSORFLOW_EI = ContainerImage.from_ei_framework(EIFramework.TENSORFLOW, "2.3")
+
+
+def image_classifier(env_name: str, *variants: ProductionVariant) -> EndpointSettings:
+    """The image classifier every environment runs, from its own environment's model bucket."""
+    return EndpointSettings(
+        construct_id="ImageClassifier",
+        image=TENSORFLOW_EI,
+        model_artifact=ModelArtifact(bucket_name=f"example-ml-models-{env_name}", key="image-classifier/model.tar.gz"),
+        variants=variants,
+    )
+
+
+def project_tags(env_name: str) -> dict[str, str]:
+    return {"Environment": env_name, "Project": "sagemaker-ei-endpoint"}
+
+
+DEV = Environment(
+    name="dev",
+    account=None,
+    region=None,
+    endpoints=(
+        image_classifier(
+            "dev",
+            ProductionVariant(
+                variant_name="AllTraffic", instance_type="ml.m5.large", accelerator_type=AcceleratorType.EIA2_MEDIUM
+            ),
+        ),
+    ),
+    tags=project_tags("dev"),
+)
+
+STAGING = Environment(
+    name="staging",
+    account="111111111111",
+    region="us-west-2",
+    endpoints=(
+        image_classifier(
+            "staging",
+            ProductionVariant(
+                variant_name="AllTraffic",
+                instance_type="ml.c5.xlarge",
+                accelerator_type=AcceleratorType.EIA2_MEDIUM,
+                initial_instance_count=2,
+            ),
+        ),
+    ),
+    tags=project_tags("staging"),
+)
+
+PROD = Environment(
+    name="prod",
+    account="222222222222",
+    region="us-east-1",
+    endpoints=(
+        image_classifier(
+            "prod",
+            ProductionVariant(
+                variant_name="Primary",
+                instance_type="ml.c5.xlarge",
+                accelerator_type=AcceleratorType.EIA2_LARGE,
+                initial_instance_count=3,
+                initial_variant_weight=0.9,
+            ),
+            ProductionVariant(
+                variant_name="Canary",
+                instance_type="ml.c5.xlarge",
+                accelerator_type=AcceleratorType.EIA2_XLARGE,
+                initial_instance_count=1,
+                initial_variant_weight=0.1,
+            ),
+        ),
+    ),
+    tags=project_tags("prod"),
+)
+
+ENVIRONMENTS: Mapping[str, Environment] = {env.name: env for env in (DEV, STAGING, PROD)}
+
+
+class UnknownEnvironmentError(ValueError):
+    pass
+
+
+def select_environments(name: str | None) -> tuple[Environment, ...]:
+    """All environments, or the one called ``name`` (the ``-c env=NAME`` context value)."""
+    if name is None:
+        return tuple(ENVIRONMENTS.values())
+    if name not in ENVIRONMENTS:
+        raise UnknownEnvironmentError(f"env: unknown environment {name!r}; expected one of {', '.join(ENVIRONMENTS)}")
+    return (ENVIRONMENTS[name],)
