@@ -11,14 +11,16 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ENV ?=
-CDK_CONTEXT := $(if $(ENV),-c env=$(ENV))
+MODE ?=
+CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
 
 .DEFAULT_GOAL := help
 .PHONY: help setup synth test snapshots lint typecheck catalog constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  variables: ENV=dev|staging|prod picks one environment"
+	@echo "  variables: ENV=dev|staging|prod picks one environment;"
+	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned Python packages"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import aws_cdk as cdk
+
+from sagemaker_ei_endpoint import AcceleratorMode
 
 from .endpoint_stack import EndpointStack
 from .environments import Environment, select_environments
@@ -19,5 +22,9 @@ def cdk_environment(environment: Environment, process_env: Mapping[str, str]) ->
 
 
 def build_app(app: cdk.App, process_env: Mapping[str, str]) -> dict[str, EndpointStack]:
+    """One stack per environment; context ``env`` picks one, ``accelerator_mode`` overrides the mode."""
     selected = select_environments(app.node.try_get_context("env"))
+    mode = app.node.try_get_context("accelerator_mode")
+    if mode is not None:
+        selected = tuple(dataclasses.replace(env, accelerator_mode=AcceleratorMode.of(mode)) for env in selected)
     return {env.name: EndpointStack(app, env, env=cdk_environment(env, process_env)) for env in selected}

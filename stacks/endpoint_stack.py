@@ -1,4 +1,4 @@
-"""One environment's stack: its EI endpoints and their outputs."""
+"""One environment's stack: its EI endpoints (or their successors) and their outputs."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ class EndpointStack(cdk.Stack):
             variants=settings.variants,
             model_data=model_data,
             environment=settings.container_environment or None,
+            accelerator_mode=self.environment_config.accelerator_mode,
+            successor_image=settings.successor_image,
+            image_runs_unchanged_on_successor=settings.image_runs_unchanged_on_successor,
         )
         # Output IDs are what the invoke client and pipelines read: keep them readable, not hashed.
         for attribute, value in (("EndpointName", endpoint.endpoint_name), ("EndpointArn", endpoint.endpoint_arn)):

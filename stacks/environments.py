@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sagemaker_ei_endpoint import AcceleratorType, ContainerImage, EIFramework, ProductionVariant
+from sagemaker_ei_endpoint import AcceleratorMode, AcceleratorType, ContainerImage, EIFramework, ProductionVariant
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +28,8 @@ class EndpointSettings:
     variants: tuple[ProductionVariant, ...]
     model_artifact: ModelArtifact | None = None
     container_environment: Mapping[str, str] = field(default_factory=dict)
+    successor_image: ContainerImage | None = None
+    image_runs_unchanged_on_successor: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,12 +39,15 @@ class Environment:
     ``account``/``region`` of None mean "the CLI's current account/region"
     (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION); when those are unset too, the stack is
     environment-agnostic and image accounts come from a region-keyed mapping.
+    ``accelerator_mode`` says whether the endpoints carry EI accelerators or deploy their
+    successors; ``-c accelerator_mode=successor`` overrides it for every environment.
     """
 
     name: str
     account: str | None
     region: str | None
     endpoints: tuple[EndpointSettings, ...]
+    accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -79,6 +84,7 @@ DEV = Environment(
             ),
         ),
     ),
+    accelerator_mode=AcceleratorMode.ELASTIC_INFERENCE,
     tags=project_tags("dev"),
 )
 
@@ -97,6 +103,7 @@ STAGING = Environment(
             ),
         ),
     ),
+    accelerator_mode=AcceleratorMode.ELASTIC_INFERENCE,
     tags=project_tags("staging"),
 )
 
@@ -123,6 +130,7 @@ PROD = Environment(
             ),
         ),
     ),
+    accelerator_mode=AcceleratorMode.ELASTIC_INFERENCE,
     tags=project_tags("prod"),
 )
 

@@ -14,7 +14,8 @@ from aws_cdk import assertions
 
 from stacks.app_builder import build_app
 from tests.conftest import ROOT, cdk_json_context
-from tools.synth_summary import stack_templates, variant_rows
+from tools.assembly import read_stacks
+from tools.synth_summary import variant_rows
 
 pytestmark = pytest.mark.cli
 CLI_REGION = "us-east-1"
@@ -55,7 +56,7 @@ def cli_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cli_synth_builds_all_three_environments(cli_out: Path) -> None:
-    names = [name for name, _ in stack_templates(cli_out)]
+    names = [stack.name for stack in read_stacks(cli_out)]
     assert names == ["SageMakerEI-dev", "SageMakerEI-staging", "SageMakerEI-prod"]
 
 
@@ -69,14 +70,14 @@ def test_cli_templates_are_the_templates_the_tests_check(
         build_app(cli_dev_app, {"CDK_DEFAULT_REGION": CLI_REGION})["dev"]
     ).to_json()
     expected = {name: template.to_json() for name, template in environment_templates.items()} | {"dev": cli_dev}
-    for name, template in stack_templates(cli_out):
-        for resource in template["Resources"].values():
-            assert resource.pop("Metadata")["aws:cdk:path"].startswith(f"{name}/")
-        assert template == expected[name.removeprefix("SageMakerEI-")]
+    for stack in read_stacks(cli_out):
+        for resource in stack.template["Resources"].values():
+            assert resource.pop("Metadata")["aws:cdk:path"].startswith(f"{stack.name}/")
+        assert stack.template == expected[stack.name.removeprefix("SageMakerEI-")]
 
 
 def test_summary_lists_every_variant_with_its_accelerator(cli_out: Path) -> None:
-    rows = [row for name, template in stack_templates(cli_out) for row in variant_rows(name, template)]
+    rows = [row for stack in read_stacks(cli_out) for row in variant_rows(stack.name, stack.template)]
     assert [(r.stack, r.endpoint, r.variant, r.accelerator) for r in rows] == [
         ("SageMakerEI-dev", "ImageClassifier", "AllTraffic", "ml.eia2.medium"),
         ("SageMakerEI-staging", "ImageClassifier", "AllTraffic", "ml.eia2.medium"),
@@ -90,7 +91,29 @@ def test_summary_lists_every_variant_with_its_accelerator(cli_out: Path) -> None
         text=True,
         check=True,
     ).stdout
-    assert "SageMakerEI-prod     ImageClassifier  Canary      ml.c5.xlarge   1      0.1     ml.eia2.xlarge" in summary
+    printed_rows = [line.split() for line in summary.splitlines()]
+    assert printed_rows[0] == [
+        "stack",
+        "mode",
+        "endpoint",
+        "variant",
+        "instance",
+        "type",
+        "count",
+        "weight",
+        "accelerator",
+    ]
+    assert [
+        "SageMakerEI-prod",
+        "elastic-inference",
+        "ImageClassifier",
+        "Canary",
+        "ml.c5.xlarge",
+        "1",
+        "0.1",
+        "ml.eia2.xlarge",
+    ] in printed_rows
+    assert "successor mapping" not in summary
 
 
 def test_cli_synth_of_an_unknown_environment_fails_with_its_name(tmp_path: Path) -> None:

@@ -5,40 +5,32 @@ Usage: python -m tools.synth_summary [CDK_OUT_DIR]
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.assembly import read_stacks
+
 ENDPOINT = "AWS::SageMaker::Endpoint"
-ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
+# sagemaker_ei_endpoint.SUCCESSOR_METADATA; not imported, because importing the construct library
+# starts jsii and Node.js, which reading JSON does not need (a test keeps the two equal).
+SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
 
 
 @dataclass(frozen=True)
 class VariantRow:
     stack: str
+    mode: str
     endpoint: str
     variant: str
     instance_type: str
     instance_count: object
     weight: object
     accelerator: str
-
-
-def stack_templates(cdk_out: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(stack name, template) for every CloudFormation stack in a cloud assembly."""
-    manifest = json.loads((cdk_out / "manifest.json").read_text())
-    stacks = []
-    for artifact in manifest["artifacts"].values():
-        if artifact["type"] == "aws:cloudformation:stack":
-            properties = artifact["properties"]
-            name = properties.get("stackName", artifact.get("displayName"))
-            stacks.append((name, cdk_out / properties["templateFile"]))
-    # Manifest order is the app's construction order: dev, staging, prod.
-    for name, path in stacks:
-        yield name, json.loads(path.read_text())
+    successor_of: str
+    image_change: str
 
 
 def _label(logical_id: str, resource: dict[str, Any]) -> str:
@@ -57,16 +49,23 @@ def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
         config_ref = resource["Properties"]["EndpointConfigName"]
         config_id = config_ref["Fn::GetAtt"][0] if isinstance(config_ref, dict) else None
         config = resources.get(config_id or "", {})
+        successor = config.get("Metadata", {}).get(SUCCESSOR_METADATA)
+        mode = "successor" if successor else "elastic-inference"
+        moves = {m["variant"]: m["from"] for m in successor["variants"]} if successor else {}
+        image_change = f"{successor['image']['from']} -> {successor['image']['to']}" if successor else ""
         for variant in config.get("Properties", {}).get("ProductionVariants", []):
             rows.append(
                 VariantRow(
                     stack=stack,
+                    mode=mode,
                     endpoint=_label(logical_id, resource),
                     variant=variant["VariantName"],
                     instance_type=variant.get("InstanceType", "-"),
                     instance_count=variant.get("InitialInstanceCount", "-"),
                     weight=variant.get("InitialVariantWeight", "-"),
                     accelerator=variant.get("AcceleratorType", "none"),
+                    successor_of=moves.get(variant["VariantName"], ""),
+                    image_change=image_change,
                 )
             )
     return rows
@@ -83,12 +82,25 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     cdk_out = Path(args[0] if args else "cdk.out")
-    rows = [row for name, template in stack_templates(cdk_out) for row in variant_rows(name, template)]
+    rows = [row for stack in read_stacks(cdk_out) for row in variant_rows(stack.name, stack.template)]
     if not rows:
         print(f"no SageMaker endpoints found in {cdk_out}", file=sys.stderr)
         return 1
-    headers = ("stack", "endpoint", "variant", "instance type", "count", "weight", "accelerator")
-    print(format_table(headers, [[getattr(r, f) for f in VariantRow.__dataclass_fields__] for r in rows]))
+    columns = ("stack", "mode", "endpoint", "variant", "instance type", "count", "weight", "accelerator")
+    table = [
+        (r.stack, r.mode, r.endpoint, r.variant, r.instance_type, r.instance_count, r.weight, r.accelerator)
+        for r in rows
+    ]
+    print(format_table(columns, table))
+    moved = [r for r in rows if r.successor_of]
+    if moved:
+        print("\nsuccessor mapping (Elastic Inference variant -> what deploys instead):")
+        print(
+            format_table(
+                ("stack", "endpoint", "variant", "EI variant", "successor", "image"),
+                [(r.stack, r.endpoint, r.variant, r.successor_of, r.instance_type, r.image_change) for r in moved],
+            )
+        )
     print(f"\ntemplates: {cdk_out}/<stack>.template.json")
     return 0
 

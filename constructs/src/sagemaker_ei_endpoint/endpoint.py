@@ -13,11 +13,14 @@ from constructs import Construct
 from .execution_role import create_execution_role
 from .images import ContainerImage
 from .model_data import ModelData
+from .successor import AcceleratorMode, plan_successor
 from .validation import EIEndpointPropsError, is_accelerated_instance, validate_endpoint_props
 from .variants import ProductionVariant
 
 WARNING_EI_RETIRED = "sagemaker-ei-endpoint:elasticInferenceRetired"
 WARNING_ACCELERATED_INSTANCE = "sagemaker-ei-endpoint:acceleratorOnAcceleratedInstance"
+WARNING_SUCCESSOR = "sagemaker-ei-endpoint:successorMapping"
+SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
 CFN_VALIDATE_ACCELERATOR = "CloudFormation-Validate::F3002"
 
 
@@ -38,6 +41,14 @@ class EIEndpoint(Construct):
     :param role: the execution role. Default: a role is created that can only write logs and
         metrics, read the model artifact and pull the image.
     :param endpoint_name: Default: CloudFormation generates a name.
+    :param accelerator_mode: Default: ``AcceleratorMode.ELASTIC_INFERENCE``, AcceleratorType on every
+        variant. ``AcceleratorMode.SUCCESSOR`` deploys each variant on its successor instance
+        instead (see ``successor.py``) with no AcceleratorType, and warns what was mapped to what.
+    :param successor_image: the image in successor mode. Default: a prebuilt EI framework image
+        becomes the same framework's standard inference image at the same version; a built-in
+        algorithm image stays; your own image must be given here or declared unchanged.
+    :param image_runs_unchanged_on_successor: your own image runs as it is on the successor
+        instances. Default: False.
     """
 
     def __init__(
@@ -51,15 +62,32 @@ class EIEndpoint(Construct):
         environment: Mapping[str, str] | None = None,
         role: iam.IRole | None = None,
         endpoint_name: str | None = None,
+        accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE,
+        successor_image: ContainerImage | None = None,
+        image_runs_unchanged_on_successor: bool = False,
     ) -> None:
         problems = validate_endpoint_props(variants=variants, endpoint_name=endpoint_name)
-        problems += image.problems(cdk.Stack.of(scope))
+        successor = None
+        if accelerator_mode is AcceleratorMode.SUCCESSOR and not problems:
+            successor, successor_problems = plan_successor(
+                variants=variants,
+                image=image,
+                successor_image=successor_image,
+                image_runs_unchanged=image_runs_unchanged_on_successor,
+            )
+            problems += successor_problems
+        deployed_image = successor.image if successor else image
+        problems += deployed_image.problems(cdk.Stack.of(scope))
         if problems:
             raise EIEndpointPropsError(problems)
         super().__init__(scope, construct_id)
+        self.accelerator_mode = accelerator_mode
         self.variants = tuple(variants)
+        self.deployed_instance_types = (
+            successor.instance_types if successor else tuple(v.instance_type for v in variants)
+        )
         self.role: iam.IRole = role or create_execution_role(self, "ExecutionRole")
-        self.image_uri = image.bind(self, self.role)
+        self.image_uri = deployed_image.bind(self, self.role)
         self.model_data_url = model_data.bind(self, self.role) if model_data else None
 
         self.model = sagemaker.CfnModel(
@@ -72,8 +100,11 @@ class EIEndpoint(Construct):
                 environment=dict(sorted(environment.items())) if environment else None,
             ),
         )
-        # CreateModel checks the role's access right away, so its policy must exist first.
-        self.model.node.add_dependency(self.role)
+        # CreateModel checks the role's access right away, so its policies must exist first.
+        # (The role itself is already a dependency through ExecutionRoleArn.)
+        for child in self.role.node.find_all():
+            if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::IAM::Policy":
+                self.model.add_dependency(child)
 
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
@@ -82,12 +113,12 @@ class EIEndpoint(Construct):
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=v.variant_name,
                     model_name=self.model.attr_model_name,
-                    instance_type=v.instance_type,
+                    instance_type=instance_type,
                     initial_instance_count=v.initial_instance_count,
                     initial_variant_weight=v.initial_variant_weight,
-                    accelerator_type=v.accelerator_type.name,
+                    accelerator_type=None if successor else v.accelerator_type.name,
                 )
-                for v in self.variants
+                for v, instance_type in zip(self.variants, self.deployed_instance_types, strict=True)
             ],
         )
         self.endpoint = sagemaker.CfnEndpoint(
@@ -99,7 +130,32 @@ class EIEndpoint(Construct):
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self.endpoint_arn: str = self.endpoint.ref
-        self._annotate_elastic_inference()
+        if successor:
+            self._annotate_successor(image, deployed_image)
+        else:
+            self._annotate_elastic_inference()
+
+    def _annotate_successor(self, ei_image: ContainerImage, successor_image: ContainerImage) -> None:
+        mapping = [
+            {
+                "variant": v.variant_name,
+                "from": f"{v.instance_type} + {v.accelerator_type}",
+                "to": instance_type,
+            }
+            for v, instance_type in zip(self.variants, self.deployed_instance_types, strict=True)
+        ]
+        # Reviewers read the mapping from the template itself (tools/synth_summary.py prints it).
+        self.endpoint_config.add_metadata(
+            SUCCESSOR_METADATA,
+            {"variants": mapping, "image": {"from": ei_image.label, "to": successor_image.label}},
+        )
+        moves = "; ".join(f"{m['variant']}: {m['from']} -> {m['to']}" for m in mapping)
+        cdk.Annotations.of(self).add_warning_v2(
+            WARNING_SUCCESSOR,
+            f"deployed off Elastic Inference (successor mode): {moves}; image {ei_image.label} -> "
+            f"{successor_image.label}. Models built for EI may need re-export for the successor: "
+            "the EI-enabled frameworks were AWS's own builds.",
+        )
 
     def _annotate_elastic_inference(self) -> None:
         cdk.Annotations.of(self).add_warning_v2(

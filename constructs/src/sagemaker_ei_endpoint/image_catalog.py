@@ -35,6 +35,7 @@ class RegionalImage:
     """An image AWS publishes from one ECR registry (account) per region."""
 
     description: str
+    version: str
     repository: str
     tag: str
     registries: Mapping[str, str]
@@ -72,6 +73,7 @@ def framework_image(
     entry = section["versions"][resolved]
     return RegionalImage(
         description=f"{framework.value} {resolved} {scope}",
+        version=resolved,
         repository=entry["repository"],
         tag=entry["tags"][processor],
         registries=entry["registries"],
@@ -82,6 +84,7 @@ def algorithm_image(algorithm: BuiltinAlgorithm) -> RegionalImage:
     entry = _catalog()["algorithms"][algorithm.value]
     return RegionalImage(
         description=f"{algorithm.value} algorithm",
+        version=entry["tag"],
         repository=entry["repository"],
         tag=entry["tag"],
         registries=entry["registries"],

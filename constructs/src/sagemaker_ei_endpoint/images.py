@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import re
+from collections.abc import Callable
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecr as ecr
@@ -32,14 +33,24 @@ class ContainerImage(abc.ABC):
         """A prebuilt EI image of TensorFlow, MXNet or PyTorch, resolved for the stack's region.
 
         In an environment-agnostic stack the image account comes from a region-keyed
-        ``Mappings`` entry in the template.
+        ``Mappings`` entry in the template. Its successor is the same framework's standard
+        inference image at the same version.
         """
-        return _RegionalContainerImage(framework_image(framework, version))
+        image = framework_image(framework, version)
+        return _RegionalContainerImage(
+            image,
+            successor=lambda processor: _RegionalContainerImage(
+                framework_image(framework, image.version, scope="inference", processor=processor)
+            ),
+        )
 
     @staticmethod
     def from_builtin_algorithm(algorithm: BuiltinAlgorithm) -> ContainerImage:
-        """The Image Classification or Object Detection built-in algorithm image."""
-        return _RegionalContainerImage(algorithm_image(algorithm))
+        """The Image Classification or Object Detection built-in algorithm image; it runs
+        unchanged on the successor instances."""
+        image = _RegionalContainerImage(algorithm_image(algorithm))
+        image.successor_factory = lambda processor: image
+        return image
 
     @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, tag: str = "latest") -> ContainerImage:
@@ -56,9 +67,22 @@ class ContainerImage(abc.ABC):
         """Any image URI. No pull permission is granted: the role you pass must already have it."""
         return _UriContainerImage(image_uri)
 
+    @property
+    @abc.abstractmethod
+    def label(self) -> str:
+        """A short name for messages and review output."""
+
     def problems(self, stack: cdk.Stack) -> list[str]:
         """Why this image cannot be used in ``stack``; checked before anything is created."""
         return []
+
+    def successor(self, *, processor: str) -> ContainerImage | None:
+        """The image to run off Elastic Inference on ``processor`` ("cpu" or "gpu").
+
+        None when only the user can tell (their own images); raises ValueError when
+        there is no such image.
+        """
+        return None
 
     @abc.abstractmethod
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
@@ -66,8 +90,16 @@ class ContainerImage(abc.ABC):
 
 
 class _RegionalContainerImage(ContainerImage):
-    def __init__(self, image: RegionalImage) -> None:
+    def __init__(self, image: RegionalImage, successor: Callable[[str], ContainerImage] | None = None) -> None:
         self.image = image
+        self.successor_factory = successor
+
+    @property
+    def label(self) -> str:
+        return f"{self.image.repository}:{self.image.tag}"
+
+    def successor(self, *, processor: str) -> ContainerImage | None:
+        return self.successor_factory(processor) if self.successor_factory else None
 
     def problems(self, stack: cdk.Stack) -> list[str]:
         # An environment-agnostic stack resolves the region at deploy time, through the mapping.
@@ -104,6 +136,11 @@ class _EcrContainerImage(ContainerImage):
         self.repository = repository
         self.tag = tag
 
+    @property
+    def label(self) -> str:
+        name = self.repository.repository_name
+        return f"{'ECR repository' if cdk.Token.is_unresolved(name) else name}:{self.tag}"
+
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
         self.repository.grant(grantee, *ECR_PULL_ACTIONS)
         return self.repository.repository_uri_for_tag(self.tag)
@@ -112,6 +149,10 @@ class _EcrContainerImage(ContainerImage):
 class _AssetContainerImage(ContainerImage):
     def __init__(self, directory: str) -> None:
         self.directory = directory
+
+    @property
+    def label(self) -> str:
+        return f"image asset {self.directory}"
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
         asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory)
@@ -122,6 +163,10 @@ class _AssetContainerImage(ContainerImage):
 class _UriContainerImage(ContainerImage):
     def __init__(self, image_uri: str) -> None:
         self.image_uri = image_uri
+
+    @property
+    def label(self) -> str:
+        return self.image_uri
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
         return self.image_uri

@@ -25,6 +25,8 @@ class ProductionVariant:
     :param accelerator_type: the EI accelerator attached to every instance of the variant.
     :param initial_instance_count: default 1.
     :param initial_variant_weight: share of traffic relative to the other variants; default 1.0.
+    :param successor_instance_type: the instance this variant runs on in successor mode.
+        Default: looked up in ``successor.SUCCESSOR_INSTANCE_TYPES`` from ``instance_type``.
     :param serverless_config: refused; see ``ServerlessConfig``.
     """
 
@@ -33,4 +35,5 @@ class ProductionVariant:
     accelerator_type: AcceleratorType
     initial_instance_count: int = 1
     initial_variant_weight: float = 1.0
+    successor_instance_type: str | None = None
     serverless_config: ServerlessConfig | None = None

@@ -1,0 +1,38 @@
+"""cfn-lint accepts every environment template, except E3002 on AcceleratorType while EI is in use."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from aws_cdk import assertions
+
+from stacks.environments import ENVIRONMENTS
+from tools.cfn_lint_check import DEFAULT_REGION, findings
+
+
+def lint(template: dict[str, Any], env: str, *, allow: bool = True) -> list[str]:
+    return findings(template, region=ENVIRONMENTS[env].region or DEFAULT_REGION, allow_ei_accelerator=allow)
+
+
+@pytest.mark.parametrize("env", list(ENVIRONMENTS))
+def test_ei_templates_have_no_finding_but_the_accelerator_type(
+    environment_templates: dict[str, assertions.Template], env: str
+) -> None:
+    template = dict(environment_templates[env].to_json())
+    assert lint(template, env) == []
+    without_exception = lint(template, env, allow=False)
+    variants = sum(len(e.variants) for e in ENVIRONMENTS[env].endpoints)
+    assert len(without_exception) == variants
+    assert all(f.startswith("E3002 ") and f.split(":")[0].endswith("/AcceleratorType") for f in without_exception)
+
+
+def test_any_other_cfn_lint_error_fails_the_check(environment_templates: dict[str, assertions.Template]) -> None:
+    template = copy.deepcopy(dict(environment_templates["prod"].to_json()))
+    config = next(r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig")
+    config["Properties"]["ProductionVariants"][0]["InstanceType"] = "ml.bogus.large"
+    config["Properties"]["Unexpected"] = True
+    problems = lint(template, "prod")
+    assert any(p.startswith("E3002 ") and "/Unexpected:" in p for p in problems)
+    assert any("ml.bogus.large" in p for p in problems)

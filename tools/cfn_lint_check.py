@@ -1,0 +1,56 @@
+"""cfn-lint over synthesized templates, with the one exception Elastic Inference needs.
+
+CloudFormation's current schema has no AcceleratorType, so cfn-lint reports E3002 on it. That
+finding, on exactly that property path, is expected while an environment runs in EI mode; any
+other error fails. Successor-mode templates get no exception at all.
+
+Usage: python -m tools.cfn_lint_check [CDK_OUT_DIR] [--no-ei-exception]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cfnlint.api import ManualArgs, lint
+
+from tools.assembly import read_stacks
+
+# An environment-agnostic stack has no region; cfn-lint's own default is the same.
+DEFAULT_REGION = "us-east-1"
+
+
+def _is_ei_accelerator_finding(match: Any) -> bool:
+    path = list(match.path)
+    return match.rule.id == "E3002" and path[-1:] == ["AcceleratorType"] and "ProductionVariants" in path
+
+
+def findings(template: dict[str, Any], *, region: str, allow_ei_accelerator: bool) -> list[str]:
+    """Every cfn-lint error and warning of ``template``, minus the EI exception when allowed."""
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    return [
+        f"{m.rule.id} {'/'.join(str(p) for p in m.path)}: {m.message}"
+        for m in matches
+        if not (allow_ei_accelerator and _is_ei_accelerator_finding(m))
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    allow = "--no-ei-exception" not in args
+    paths = [a for a in args if not a.startswith("--")]
+    failed = 0
+    for stack in read_stacks(Path(paths[0] if paths else "cdk.out")):
+        problems = findings(stack.template, region=stack.region or DEFAULT_REGION, allow_ei_accelerator=allow)
+        print(f"{stack.name}: {'ok' if not problems else f'{len(problems)} finding(s)'}")
+        for problem in problems:
+            print(f"  {problem}")
+        failed += bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
