@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_ei_endpoint import EIEndpoint, ModelData
@@ -22,9 +25,17 @@ class EndpointStack(cdk.Stack):
             description=f"SageMaker endpoints with Elastic Inference accelerators ({environment.name})",
         )
         self.environment_config = environment
+        self.alarm_topic = self._alarm_topic() if any(e.deployment for e in environment.endpoints) else None
         self.endpoints = {settings.construct_id: self._endpoint(settings) for settings in environment.endpoints}
         for key, value in environment.tags.items():
             cdk.Tags.of(self).add(key, value)
+
+    def _alarm_topic(self) -> sns.Topic:
+        """Where the endpoints' rollback alarms notify: subscribe your on-call channel to it."""
+        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="SageMaker endpoint alarm topic")
+        # CloudWatch publishes alarm notifications to the encrypted topic as itself.
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
+        return sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
 
     def _endpoint(self, settings: EndpointSettings) -> EIEndpoint:
         model_data = None
@@ -43,6 +54,9 @@ class EndpointStack(cdk.Stack):
             accelerator_mode=self.environment_config.accelerator_mode,
             successor_image=settings.successor_image,
             image_runs_unchanged_on_successor=settings.image_runs_unchanged_on_successor,
+            data_capture=settings.data_capture,
+            deployment=settings.deployment,
+            alarm_topic=self.alarm_topic,
         )
         # Output IDs are what the invoke client and pipelines read: keep them readable, not hashed.
         for attribute, value in (("EndpointName", endpoint.endpoint_name), ("EndpointArn", endpoint.endpoint_arn)):

@@ -8,7 +8,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sagemaker_ei_endpoint import AcceleratorMode, AcceleratorType, ContainerImage, EIFramework, ProductionVariant
+import aws_cdk as cdk
+
+from sagemaker_ei_endpoint import (
+    AcceleratorMode,
+    AcceleratorType,
+    BlueGreenUpdate,
+    ContainerImage,
+    DataCapture,
+    DeploymentGuardrails,
+    EIFramework,
+    ProductionVariant,
+    TrafficShift,
+    VariantAutoscaling,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +43,8 @@ class EndpointSettings:
     container_environment: Mapping[str, str] = field(default_factory=dict)
     successor_image: ContainerImage | None = None
     image_runs_unchanged_on_successor: bool = False
+    data_capture: DataCapture | None = None
+    deployment: DeploymentGuardrails | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +56,9 @@ class Environment:
     environment-agnostic and image accounts come from a region-keyed mapping.
     ``accelerator_mode`` says whether the endpoints carry EI accelerators or deploy their
     successors; ``-c accelerator_mode=successor`` overrides it for every environment.
+    dev keeps the construct's cheap secure defaults (KMS-encrypted storage, network isolation);
+    staging and prod add data capture, autoscaling and guarded blue/green deployments, whose
+    alarms notify the stack's alarm topic.
     """
 
     name: str
@@ -58,13 +76,20 @@ class Environment:
 TENSORFLOW_EI = ContainerImage.from_ei_framework(EIFramework.TENSORFLOW, "2.3")
 
 
-def image_classifier(env_name: str, *variants: ProductionVariant) -> EndpointSettings:
+def image_classifier(
+    env_name: str,
+    *variants: ProductionVariant,
+    data_capture: DataCapture | None = None,
+    deployment: DeploymentGuardrails | None = None,
+) -> EndpointSettings:
     """The image classifier every environment runs, from its own environment's model bucket."""
     return EndpointSettings(
         construct_id="ImageClassifier",
         image=TENSORFLOW_EI,
         model_artifact=ModelArtifact(bucket_name=f"example-ml-models-{env_name}", key="image-classifier/model.tar.gz"),
         variants=variants,
+        data_capture=data_capture,
+        deployment=deployment,
     )
 
 
@@ -100,6 +125,14 @@ STAGING = Environment(
                 instance_type="ml.c5.xlarge",
                 accelerator_type=AcceleratorType.EIA2_MEDIUM,
                 initial_instance_count=2,
+                autoscaling=VariantAutoscaling(
+                    min_instance_count=1, max_instance_count=4, target_invocations_per_instance=200
+                ),
+            ),
+            # Every request and response, kept after `cdk destroy`: staging is where models are judged.
+            data_capture=DataCapture(sampling_percentage=100, removal_policy=cdk.RemovalPolicy.RETAIN),
+            deployment=DeploymentGuardrails(
+                update=BlueGreenUpdate(traffic_shift=TrafficShift.linear(percent=50, wait_seconds=300))
             ),
         ),
     ),
@@ -120,6 +153,9 @@ PROD = Environment(
                 accelerator_type=AcceleratorType.EIA2_LARGE,
                 initial_instance_count=3,
                 initial_variant_weight=0.9,
+                autoscaling=VariantAutoscaling(
+                    min_instance_count=2, max_instance_count=10, target_invocations_per_instance=300
+                ),
             ),
             ProductionVariant(
                 variant_name="Canary",
@@ -127,6 +163,17 @@ PROD = Environment(
                 accelerator_type=AcceleratorType.EIA2_XLARGE,
                 initial_instance_count=1,
                 initial_variant_weight=0.1,
+                autoscaling=VariantAutoscaling(
+                    min_instance_count=1, max_instance_count=3, target_invocations_per_instance=300
+                ),
+            ),
+            # A fifth of the traffic is plenty for monitoring; captured data is never destroyed.
+            data_capture=DataCapture(sampling_percentage=20, removal_policy=cdk.RemovalPolicy.RETAIN),
+            deployment=DeploymentGuardrails(
+                update=BlueGreenUpdate(
+                    traffic_shift=TrafficShift.canary(percent=10, wait_seconds=600), termination_wait_seconds=900
+                ),
+                latency_threshold_ms=500,
             ),
         ),
     ),

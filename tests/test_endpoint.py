@@ -16,15 +16,6 @@ from stacks.environments import ENVIRONMENTS
 from tests.conftest import EndpointFactory, cdk_json_context, new_stack, variant
 
 ENV_NAMES = list(ENVIRONMENTS)
-# SageMaker developer guide, "CreateModel API: Execution Role Permissions": the actions on "*".
-LOGS_METRICS_AND_ECR_LOGIN = [
-    "cloudwatch:PutMetricData",
-    "ecr:GetAuthorizationToken",
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:DescribeLogStreams",
-    "logs:PutLogEvents",
-]
 
 
 def resources(template: assertions.Template, type_name: str) -> list[Any]:
@@ -79,6 +70,10 @@ def test_stack_outputs_endpoint_name_and_arn(environment_templates: dict[str, as
     template.has_output("ImageClassifierEndpointArn", {"Value": {"Ref": endpoint_id}})
 
 
+def partition_arn(rest: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, rest]]}
+
+
 def test_created_role_has_exactly_the_actions_needed(environment_templates: dict[str, assertions.Template]) -> None:
     template = environment_templates["prod"]
     (role,) = resources(template, "AWS::IAM::Role")
@@ -86,28 +81,48 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
     ]
     assert "ManagedPolicyArns" not in role["Properties"]
-    (policy,) = resources(template, "AWS::IAM::Policy")
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statements == [
-        {"Action": LOGS_METRICS_AND_ECR_LOGIN, "Effect": "Allow", "Resource": "*"},
+    template.resource_count_is("AWS::IAM::Policy", 0)  # no inline policy: compliance packs refuse them
+    (policy,) = resources(template, "AWS::IAM::ManagedPolicy")
+    log_groups = ":logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/*"
+    (key_id,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("ImageClassifierKey")]
+    (bucket_id,) = template.find_resources("AWS::S3::Bucket")
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
+        {
+            "Action": "cloudwatch:PutMetricData",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
+            "Effect": "Allow",
+            "Resource": "*",
+        },
+        {
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": [partition_arn(log_groups), partition_arn(f"{log_groups}:log-stream:*")],
+        },
         {
             "Action": "s3:GetObject",
             "Effect": "Allow",
-            "Resource": {
-                "Fn::Join": [
-                    "",
-                    ["arn:", {"Ref": "AWS::Partition"}, ":s3:::example-ml-models-prod/image-classifier/model.tar.gz"],
-                ]
-            },
+            "Resource": partition_arn(":s3:::example-ml-models-prod/image-classifier/model.tar.gz"),
+        },
+        {
+            "Action": "s3:PutObject",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/data-capture/*"]]},
+        },
+        {
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
         },
     ]
+    assert policy["Properties"]["Roles"] == [{"Ref": next(iter(template.find_resources("AWS::IAM::Role")))}]
 
 
 def test_model_waits_for_the_role_policy(environment_templates: dict[str, assertions.Template]) -> None:
     template = environment_templates["dev"]
-    (policy_id,) = template.find_resources("AWS::IAM::Policy")
+    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
     (model,) = resources(template, "AWS::SageMaker::Model")
-    assert policy_id in model["DependsOn"]
+    assert model["DependsOn"] == [policy_id]
 
 
 def test_bring_your_own_role_creates_no_role(make_endpoint: EndpointFactory) -> None:
@@ -161,7 +176,14 @@ def test_endpoint_name_is_optional_and_passed_through(make_endpoint: EndpointFac
 
 def test_construct_ids_are_stable(make_endpoint: EndpointFactory) -> None:
     _, endpoint = make_endpoint()
-    assert [c.node.id for c in endpoint.node.children] == ["ExecutionRole", "Model", "EndpointConfig", "Resource"]
+    assert [c.node.id for c in endpoint.node.children] == [
+        "Key",
+        "ExecutionRole",
+        "ExecutionPolicy",
+        "Model",
+        "EndpointConfig",
+        "Resource",
+    ]
     assert endpoint.node.default_child is endpoint.endpoint
 
 

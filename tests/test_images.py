@@ -24,7 +24,7 @@ def model_image(stack: cdk.Stack) -> Any:
 
 
 def pull_statements(stack: cdk.Stack) -> list[dict[str, Any]]:
-    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     return [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
 

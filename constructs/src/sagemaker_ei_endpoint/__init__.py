@@ -1,6 +1,8 @@
 """AWS CDK construct for SageMaker endpoints with an Elastic Inference accelerator on every variant."""
 
 from .accelerator import AcceleratorType
+from .autoscaling import VariantAutoscaling
+from .data_capture import CaptureMode, DataCapture
 from .endpoint import (
     SUCCESSOR_METADATA,
     WARNING_ACCELERATED_INSTANCE,
@@ -8,9 +10,11 @@ from .endpoint import (
     WARNING_SUCCESSOR,
     EIEndpoint,
 )
+from .guardrails import BlueGreenUpdate, DeploymentGuardrails, RollingUpdate, TrafficShift, TrafficShiftType
 from .image_catalog import BuiltinAlgorithm, EIFramework
 from .images import ContainerImage
 from .model_data import ModelData
+from .network import VpcPlacement
 from .successor import AcceleratorMode
 from .validation import EIEndpointPropsError
 from .variants import ProductionVariant, ServerlessConfig
@@ -22,12 +26,21 @@ __all__ = [
     "WARNING_SUCCESSOR",
     "AcceleratorMode",
     "AcceleratorType",
+    "BlueGreenUpdate",
     "BuiltinAlgorithm",
+    "CaptureMode",
     "ContainerImage",
+    "DataCapture",
+    "DeploymentGuardrails",
     "EIEndpoint",
     "EIEndpointPropsError",
     "EIFramework",
     "ModelData",
     "ProductionVariant",
+    "RollingUpdate",
     "ServerlessConfig",
+    "TrafficShift",
+    "TrafficShiftType",
+    "VariantAutoscaling",
+    "VpcPlacement",
 ]

@@ -6,15 +6,22 @@ from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .execution_role import create_execution_role
+from .data_capture import DataCapture
+from .execution_role import acknowledge_resource_wildcard, create_execution_role
+from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
+from .instance_types import has_instance_storage, is_accelerated_instance
 from .model_data import ModelData
+from .network import VpcPlacement
 from .successor import AcceleratorMode, plan_successor
-from .validation import EIEndpointPropsError, is_accelerated_instance, validate_endpoint_props
+from .validation import EIEndpointPropsError, validate_endpoint_props
 from .variants import ProductionVariant
 
 WARNING_EI_RETIRED = "sagemaker-ei-endpoint:elasticInferenceRetired"
@@ -22,6 +29,7 @@ WARNING_ACCELERATED_INSTANCE = "sagemaker-ei-endpoint:acceleratorOnAcceleratedIn
 WARNING_SUCCESSOR = "sagemaker-ei-endpoint:successorMapping"
 SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
 CFN_VALIDATE_ACCELERATOR = "CloudFormation-Validate::F3002"
+ONE_MINUTE = cdk.Duration.minutes(1)
 
 
 class EIEndpoint(Construct):
@@ -30,17 +38,32 @@ class EIEndpoint(Construct):
     Emits ``AWS::SageMaker::Model``, ``AWS::SageMaker::EndpointConfig`` with ``AcceleratorType``
     on each production variant, and ``AWS::SageMaker::Endpoint``. The model and endpoint
     config are never given fixed names, so CloudFormation can replace them on change.
+    Secure by default: the storage volume is KMS-encrypted with a created key (rotation on) and
+    the model runs network-isolated.
 
     Elastic Inference is retired by AWS: the construct warns once per endpoint
     (acknowledge with ``Annotations.of(endpoint).acknowledge_warning(WARNING_EI_RETIRED)``).
 
     :param image: the inference container image.
-    :param variants: 1 to 10 production variants, each with its accelerator.
+    :param variants: 1 to 10 production variants, each with its accelerator (and optional autoscaling).
     :param model_data: the model artifact. Default: none, the image carries the model.
     :param environment: environment variables of the container. Default: none.
-    :param role: the execution role. Default: a role is created that can only write logs and
-        metrics, read the model artifact and pull the image.
-    :param endpoint_name: Default: CloudFormation generates a name.
+    :param role: the execution role, which must allow what the created one would. Default: a role
+        is created with one customer-managed policy: logs, metrics, ECR login, a pull of the one
+        image repository, a read of the one artifact object, and capture writes when capturing.
+    :param endpoint_name: Default: CloudFormation generates a name; with ``deployment`` guardrails a
+        stable name is derived from the construct path, because the rollback alarms need it.
+    :param encryption_key: encrypts the storage volume and captured data. Default: a key is
+        created with rotation on.
+    :param storage_encryption: set False to leave the storage volume unencrypted by KMS.
+        Default: True. Variants on instances with local NVMe storage are never given a
+        KmsKeyId: SageMaker refuses it there and encrypts those volumes in hardware.
+    :param network_isolation: Default: True, the container makes no outbound network calls.
+    :param vpc: Default: none, the model runs outside your VPCs.
+    :param data_capture: Default: none.
+    :param deployment: blue/green or rolling updates with rollback alarms. Default: none,
+        SageMaker's own blue/green all-at-once update.
+    :param alarm_topic: SNS topic the created alarms notify. Default: none.
     :param accelerator_mode: Default: ``AcceleratorMode.ELASTIC_INFERENCE``, AcceleratorType on every
         variant. ``AcceleratorMode.SUCCESSOR`` deploys each variant on its successor instance
         instead (see ``successor.py``) with no AcceleratorType, and warns what was mapped to what.
@@ -62,11 +85,21 @@ class EIEndpoint(Construct):
         environment: Mapping[str, str] | None = None,
         role: iam.IRole | None = None,
         endpoint_name: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        storage_encryption: bool = True,
+        network_isolation: bool = True,
+        vpc: VpcPlacement | None = None,
+        data_capture: DataCapture | None = None,
+        deployment: DeploymentGuardrails | None = None,
+        alarm_topic: sns.ITopic | None = None,
         accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE,
         successor_image: ContainerImage | None = None,
         image_runs_unchanged_on_successor: bool = False,
     ) -> None:
         problems = validate_endpoint_props(variants=variants, endpoint_name=endpoint_name)
+        problems += data_capture.problems() if data_capture else []
+        problems += deployment.problems(len(variants)) if deployment else []
+        problems += vpc.problems() if vpc else []
         successor = None
         if accelerator_mode is AcceleratorMode.SUCCESSOR and not problems:
             successor, successor_problems = plan_successor(
@@ -86,29 +119,59 @@ class EIEndpoint(Construct):
         self.deployed_instance_types = (
             successor.instance_types if successor else tuple(v.instance_type for v in variants)
         )
-        self.role: iam.IRole = role or create_execution_role(self, "ExecutionRole")
-        self.image_uri = deployed_image.bind(self, self.role)
-        self.model_data_url = model_data.bind(self, self.role) if model_data else None
+
+        self.encryption_key: kms.IKey | None = encryption_key
+        if self.encryption_key is None and (storage_encryption or data_capture):
+            self.encryption_key = kms.Key(
+                self, "Key", enable_key_rotation=True, description="SageMaker endpoint storage and captured data"
+            )
+        image_binding = deployed_image.bind(self)
+        data_binding = model_data.bind(self) if model_data else None
+        statements = [*image_binding.statements, *(data_binding.statements if data_binding else ())]
+        capture_config, self.capture_bucket = None, None
+        if data_capture:
+            capture_config, capture_statements, self.capture_bucket = data_capture.bind(self, self.encryption_key)
+            statements += capture_statements
+        self.image_uri = image_binding.uri
+        self.model_data_url = data_binding.uri if data_binding else None
+
+        self.role: iam.IRole
+        self.execution_policy: iam.ManagedPolicy | None = None
+        if role is None:
+            self.role, self.execution_policy = create_execution_role(
+                self, statements=statements, in_vpc=vpc is not None
+            )
+            if data_capture and self.capture_bucket:
+                acknowledge_resource_wildcard(
+                    self.execution_policy,
+                    data_capture.objects_arn(self.capture_bucket),
+                    "SageMaker names the captured files itself, under the capture prefix; the role may only "
+                    "put objects there, in that one bucket",
+                )
+        else:
+            self.role = role
 
         self.model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
+            enable_network_isolation=network_isolation,
+            vpc_config=vpc.bind(self) if vpc else None,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.image_uri,
                 model_data_url=self.model_data_url,
                 environment=dict(sorted(environment.items())) if environment else None,
             ),
         )
-        # CreateModel checks the role's access right away, so its policies must exist first.
-        # (The role itself is already a dependency through ExecutionRoleArn.)
-        for child in self.role.node.find_all():
-            if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::IAM::Policy":
-                self.model.add_dependency(child)
+        # CreateModel checks the role's access right away, so its policy must exist first.
+        if self.execution_policy is not None:
+            self.model.node.add_dependency(self.execution_policy)
 
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
+            kms_key_id=self._storage_key_arn(storage_encryption),
+            data_capture_config=capture_config,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=v.variant_name,
@@ -121,6 +184,13 @@ class EIEndpoint(Construct):
                 for v, instance_type in zip(self.variants, self.deployed_instance_types, strict=True)
             ],
         )
+
+        if endpoint_name is None and deployment is not None:
+            # The rollback alarms watch this endpoint by name, and the endpoint lists the alarms:
+            # a name known at synth time breaks that cycle. EndpointName changes never happen on
+            # config updates, so a fixed name does not block replacement of the config.
+            endpoint_name = cdk.Names.unique_resource_name(self, max_length=63, separator="-")
+        self._known_endpoint_name = endpoint_name
         self.endpoint = sagemaker.CfnEndpoint(
             self,
             "Resource",
@@ -130,10 +200,78 @@ class EIEndpoint(Construct):
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self.endpoint_arn: str = self.endpoint.ref
+
+        self.alarms: list[cloudwatch.Alarm] = []
+        if deployment is not None:
+            self.alarms = self._rollback_alarms(deployment, alarm_topic)
+            self.endpoint.deployment_config = deployment.deployment_config(self.alarms)
+        self.scalable_targets = {
+            v.variant_name: v.autoscaling.bind(
+                # endpoint_name is a GetAtt: the target waits for the endpoint to exist.
+                self,
+                f"{v.variant_name}Scaling",
+                endpoint_name=self.endpoint_name,
+                variant_name=v.variant_name,
+            )
+            for v in self.variants
+            if v.autoscaling is not None
+        }
+
         if successor:
             self._annotate_successor(image, deployed_image)
         else:
             self._annotate_elastic_inference()
+
+    def _storage_key_arn(self, storage_encryption: bool) -> str | None:
+        if not storage_encryption or self.encryption_key is None:
+            return None
+        if any(has_instance_storage(t) for t in self.deployed_instance_types):
+            reason = (
+                "SageMaker refuses a KmsKeyId for instances with local NVMe storage "
+                f"({', '.join(sorted(set(self.deployed_instance_types)))}); those volumes are encrypted "
+                "by a hardware module on the instance"
+            )
+            cdk.Validations.of(self).acknowledge(
+                *(
+                    cdk.Acknowledgment(
+                        id=f"{pack}::{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=reason
+                    )
+                    for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+                )
+            )
+            return None
+        return self.encryption_key.key_arn
+
+    def _rollback_alarms(self, deployment: DeploymentGuardrails, topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
+        alarms = []
+        for v in self.variants:
+            errors = cloudwatch.Alarm(
+                self,
+                f"{v.variant_name}ErrorsAlarm",
+                alarm_description=f"5XX errors of variant {v.variant_name}; rolls back a deployment",
+                metric=self.metric_invocation_5xx_errors(variant_name=v.variant_name, period=ONE_MINUTE),
+                threshold=deployment.error_threshold,
+                evaluation_periods=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            latency = cloudwatch.Alarm(
+                self,
+                f"{v.variant_name}LatencyAlarm",
+                alarm_description=f"model latency of variant {v.variant_name}; rolls back a deployment",
+                # ModelLatency is reported in microseconds.
+                metric=self.metric_model_latency(variant_name=v.variant_name, period=ONE_MINUTE),
+                threshold=deployment.latency_threshold_ms * 1000,
+                evaluation_periods=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarms += [errors, latency]
+        if topic is not None:
+            for alarm in alarms:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+                alarm.add_ok_action(cloudwatch_actions.SnsAction(topic))
+        return alarms
 
     def _annotate_successor(self, ei_image: ContainerImage, successor_image: ContainerImage) -> None:
         mapping = [
@@ -201,26 +339,40 @@ class EIEndpoint(Construct):
         return cloudwatch.Metric(
             namespace="AWS/SageMaker",
             metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": self._variant(variant_name)},
+            # The name given or derived at synth time where there is one, so alarms need no GetAtt.
+            dimensions_map={
+                "EndpointName": self._known_endpoint_name or self.endpoint_name,
+                "VariantName": self._variant(variant_name),
+            },
             statistic=statistic,
             period=period,
         )
 
-    def metric_invocations(self, *, variant_name: str | None = None) -> cloudwatch.Metric:
-        return self.metric("Invocations", variant_name=variant_name)
+    def metric_invocations(
+        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        return self.metric("Invocations", variant_name=variant_name, period=period)
 
-    def metric_invocations_per_instance(self, *, variant_name: str | None = None) -> cloudwatch.Metric:
-        return self.metric("InvocationsPerInstance", variant_name=variant_name)
+    def metric_invocations_per_instance(
+        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        return self.metric("InvocationsPerInstance", variant_name=variant_name, period=period)
 
-    def metric_model_latency(self, *, variant_name: str | None = None) -> cloudwatch.Metric:
+    def metric_model_latency(
+        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
         """Model latency in microseconds, averaged."""
-        return self.metric("ModelLatency", variant_name=variant_name, statistic="Average")
+        return self.metric("ModelLatency", variant_name=variant_name, statistic="Average", period=period)
 
-    def metric_invocation_4xx_errors(self, *, variant_name: str | None = None) -> cloudwatch.Metric:
-        return self.metric("Invocation4XXErrors", variant_name=variant_name)
+    def metric_invocation_4xx_errors(
+        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        return self.metric("Invocation4XXErrors", variant_name=variant_name, period=period)
 
-    def metric_invocation_5xx_errors(self, *, variant_name: str | None = None) -> cloudwatch.Metric:
-        return self.metric("Invocation5XXErrors", variant_name=variant_name)
+    def metric_invocation_5xx_errors(
+        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        return self.metric("Invocation5XXErrors", variant_name=variant_name, period=period)
 
     def _variant(self, variant_name: str | None) -> str:
         names = [v.variant_name for v in self.variants]

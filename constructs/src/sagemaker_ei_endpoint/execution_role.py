@@ -2,32 +2,112 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-# Actions SageMaker needs for every model, none of which take a resource ARN
-# (SageMaker developer guide, "CreateModel API: Execution Role Permissions").
-BASE_ACTIONS = (
-    "cloudwatch:PutMetricData",
-    "ecr:GetAuthorizationToken",
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:DescribeLogStreams",
-    "logs:PutLogEvents",
+# What SageMaker needs for every model (SageMaker developer guide, "CreateModel API: Execution
+# Role Permissions"), each scoped as far as the service allows: ECR login takes no resource;
+# metrics are limited to the namespace SageMaker publishes endpoint instance metrics to; logs to
+# the log groups SageMaker creates for endpoints, /aws/sagemaker/Endpoints/<endpoint name>.
+ECR_LOGIN_ACTIONS = ("ecr:GetAuthorizationToken",)
+METRIC_ACTIONS = ("cloudwatch:PutMetricData",)
+METRIC_NAMESPACE = "/aws/sagemaker/Endpoints"
+LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+# What a model placed in a VPC needs to manage its network interfaces; EC2 scopes none of the
+# Describe actions, so they too are on "*".
+VPC_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
 )
 
 
-def create_execution_role(scope: Construct, construct_id: str) -> iam.Role:
-    """A role SageMaker can assume with only logs, metrics and ECR login rights.
+@dataclass(frozen=True)
+class Binding:
+    """A resource the model uses: its URI, and what the execution role must be allowed on it."""
 
-    Artifact reads and image pulls are granted by the model data and image sources,
-    each on its own resource; there is no managed policy.
+    uri: str
+    statements: tuple[iam.PolicyStatement, ...] = field(default=())
+
+
+def create_execution_role(
+    scope: Construct, *, statements: Sequence[iam.PolicyStatement], in_vpc: bool
+) -> tuple[iam.Role, iam.ManagedPolicy]:
+    """A role SageMaker can assume, with one customer-managed policy holding exactly ``statements``
+    plus ECR login, endpoint metrics and logs (and network interfaces when ``in_vpc``).
+
+    A managed policy rather than the role's default inline policy: compliance packs
+    (HIPAA, NIST 800-53, PCI DSS) refuse inline policies.
     """
     role = iam.Role(
         scope,
-        construct_id,
+        "ExecutionRole",
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
         description="SageMaker execution role of an EIEndpoint: logs, metrics, and pulls of its own image and artifact",
     )
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(BASE_ACTIONS), resources=["*"]))
-    return role
+    stack = cdk.Stack.of(scope)
+    log_groups = stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=f"{LOG_GROUP_PREFIX}*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    base = [
+        iam.PolicyStatement(actions=list(ECR_LOGIN_ACTIONS) + (list(VPC_ACTIONS) if in_vpc else []), resources=["*"]),
+        iam.PolicyStatement(
+            actions=list(METRIC_ACTIONS),
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}},
+        ),
+        iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[log_groups, f"{log_groups}:log-stream:*"]),
+    ]
+    policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], statements=[*base, *statements])
+    cdk.Validations.of(policy).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData (limited by a namespace condition) and "
+            "the EC2 network-interface actions of a VPC model take no resource ARN",
+        )
+    )
+    for resource in (log_groups, f"{log_groups}:log-stream:*"):
+        acknowledge_resource_wildcard(
+            policy,
+            resource,
+            "SageMaker names each endpoint's log group /aws/sagemaker/Endpoints/<endpoint name> and its "
+            "streams itself; the role may write only there",
+        )
+    return role, policy
+
+
+def _nag_form(value: Any) -> str:
+    """A resolved resource string the way cdk-nag prints it in finding ids (``<Logical.Attr>``)."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_nag_form(p) for p in parts)
+    if "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    raise ValueError(f"cannot name {value!r} as cdk-nag does")
+
+
+def acknowledge_resource_wildcard(policy: iam.ManagedPolicy, arn: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM5 for exactly one wildcard resource ``arn`` of ``policy``."""
+    resource = _nag_form(cdk.Stack.of(policy).resolve(arn))
+    cdk.Validations.of(policy).acknowledge(
+        cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
+    )

@@ -12,6 +12,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .execution_role import Binding
 from .image_catalog import (
     BuiltinAlgorithm,
     EIFramework,
@@ -23,6 +24,10 @@ from .image_catalog import (
 # The ECR actions that pulling one image needs; ecr:GetAuthorizationToken (on "*") is in the
 # execution role's base statement.
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+
+
+def _pull(repository: ecr.IRepository) -> iam.PolicyStatement:
+    return iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository.repository_arn])
 
 
 class ContainerImage(abc.ABC):
@@ -85,8 +90,8 @@ class ContainerImage(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
-        """Create what the image needs in ``scope``, let ``grantee`` pull it, return its URI."""
+    def bind(self, scope: Construct) -> Binding:
+        """Create what the image needs in ``scope``; its URI and what the execution role must be allowed."""
 
 
 class _RegionalContainerImage(ContainerImage):
@@ -110,15 +115,16 @@ class _RegionalContainerImage(ContainerImage):
             f"available in: {', '.join(self.image.registries)}"
         ]
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+    def bind(self, scope: Construct) -> Binding:
+        # AWS's own registries: SageMaker pulls these without rights of the execution role.
         stack = cdk.Stack.of(scope)
         suffix = f"/{self.image.repository}:{self.image.tag}"
         if cdk.Token.is_unresolved(stack.region):
             account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
-            return cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix])
+            return Binding(cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix]))
         account = self.image.registries[stack.region]
         domain = "amazonaws.com.cn" if stack.region.startswith("cn-") else "amazonaws.com"
-        return f"{account}.dkr.ecr.{stack.region}.{domain}{suffix}"
+        return Binding(f"{account}.dkr.ecr.{stack.region}.{domain}{suffix}")
 
     def _mapping(self, stack: cdk.Stack) -> cdk.CfnMapping:
         # One mapping per image, shared by every endpoint of the stack that uses it.
@@ -141,9 +147,8 @@ class _EcrContainerImage(ContainerImage):
         name = self.repository.repository_name
         return f"{'ECR repository' if cdk.Token.is_unresolved(name) else name}:{self.tag}"
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
-        self.repository.grant(grantee, *ECR_PULL_ACTIONS)
-        return self.repository.repository_uri_for_tag(self.tag)
+    def bind(self, scope: Construct) -> Binding:
+        return Binding(self.repository.repository_uri_for_tag(self.tag), (_pull(self.repository),))
 
 
 class _AssetContainerImage(ContainerImage):
@@ -154,10 +159,9 @@ class _AssetContainerImage(ContainerImage):
     def label(self) -> str:
         return f"image asset {self.directory}"
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+    def bind(self, scope: Construct) -> Binding:
         asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory)
-        asset.repository.grant(grantee, *ECR_PULL_ACTIONS)
-        return asset.image_uri
+        return Binding(asset.image_uri, (_pull(asset.repository),))
 
 
 class _UriContainerImage(ContainerImage):
@@ -168,5 +172,5 @@ class _UriContainerImage(ContainerImage):
     def label(self) -> str:
         return self.image_uri
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
-        return self.image_uri
+    def bind(self, scope: Construct) -> Binding:
+        return Binding(self.image_uri)

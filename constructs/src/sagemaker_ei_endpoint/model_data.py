@@ -11,6 +11,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from .execution_role import Binding
+
 
 def _require_tar_gz(name: str) -> None:
     # SageMaker unpacks ModelDataUrl as a gzip-compressed tarball; anything else fails at deploy.
@@ -36,15 +38,16 @@ class ModelData(abc.ABC):
         return _AssetModelData(path)
 
     @abc.abstractmethod
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
-        """Create what the artifact needs in ``scope``, let ``grantee`` read it, return its S3 URL."""
+    def bind(self, scope: Construct) -> Binding:
+        """Create what the artifact needs in ``scope``; its S3 URL and what the role must be allowed."""
 
 
-def _grant_object_read(grantee: iam.IGrantable, bucket: s3.IBucket, key: str) -> None:
+def _object_read(bucket: s3.IBucket, key: str, url: str) -> Binding:
     # Only s3:GetObject on the one key: Bucket.grant_read would add List and GetBucket actions.
-    iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(key)])
+    statements = [iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)])]
     if bucket.encryption_key is not None:
-        bucket.encryption_key.grant_decrypt(grantee)
+        statements.append(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn]))
+    return Binding(url, tuple(statements))
 
 
 class _BucketModelData(ModelData):
@@ -52,16 +55,14 @@ class _BucketModelData(ModelData):
         self.bucket = bucket
         self.key = key
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
-        _grant_object_read(grantee, self.bucket, self.key)
-        return self.bucket.s3_url_for_object(self.key)
+    def bind(self, scope: Construct) -> Binding:
+        return _object_read(self.bucket, self.key, self.bucket.s3_url_for_object(self.key))
 
 
 class _AssetModelData(ModelData):
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+    def bind(self, scope: Construct) -> Binding:
         asset = s3_assets.Asset(scope, "ModelDataAsset", path=self.path)
-        _grant_object_read(grantee, asset.bucket, asset.s3_object_key)
-        return asset.s3_object_url
+        return _object_read(asset.bucket, asset.s3_object_key, asset.s3_object_url)

@@ -12,14 +12,12 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 
 from .accelerator import AcceleratorType
+from .instance_types import INSTANCE_TYPE
 from .variants import ProductionVariant
 
 MAX_VARIANTS = 10
 # SageMaker's pattern for VariantName and EndpointName.
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-# Families that are accelerators themselves: GPU (p, g), Inferentia (inf), Trainium (trn), Habana (dl).
-_ACCELERATED_FAMILY = re.compile(r"^ml\.(p\d|g\d|inf\d|trn\d|dl\d)")
 
 
 class EIEndpointPropsError(ValueError):
@@ -40,7 +38,7 @@ def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
     name, instance_type = variant.variant_name, variant.instance_type
     if _known(name) and not _NAME.match(name):
         problems.append(f"{field}.variant_name: must match {_NAME.pattern}, got {name!r}")
-    if _known(instance_type) and not _INSTANCE_TYPE.match(instance_type):
+    if _known(instance_type) and not INSTANCE_TYPE.match(instance_type):
         problems.append(
             f"{field}.instance_type: expected a SageMaker instance type like 'ml.m5.xlarge', got {instance_type!r}"
         )
@@ -58,6 +56,8 @@ def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
         problems.append(f"{field}.initial_instance_count: must be at least 1, got {variant.initial_instance_count!r}")
     if _known(variant.initial_variant_weight) and variant.initial_variant_weight < 0:
         problems.append(f"{field}.initial_variant_weight: must not be negative, got {variant.initial_variant_weight!r}")
+    if variant.autoscaling is not None:
+        problems.extend(variant.autoscaling.problems(f"{field}.autoscaling", variant.initial_instance_count))
     return problems
 
 
@@ -78,8 +78,3 @@ def validate_endpoint_props(*, variants: Sequence[ProductionVariant], endpoint_n
     if weights and all(_known(w) for w in weights) and all(w == 0 for w in weights):
         problems.append(f"variants: every initial_variant_weight is 0 ({weights}); at least one must be positive")
     return problems
-
-
-def is_accelerated_instance(instance_type: str) -> bool:
-    """True for GPU, Inferentia, Trainium and Habana instances, which need no EI accelerator."""
-    return _known(instance_type) and bool(_ACCELERATED_FAMILY.match(instance_type))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accelerator import AcceleratorType
+from .autoscaling import VariantAutoscaling
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +28,7 @@ class ProductionVariant:
     :param initial_variant_weight: share of traffic relative to the other variants; default 1.0.
     :param successor_instance_type: the instance this variant runs on in successor mode.
         Default: looked up in ``successor.SUCCESSOR_INSTANCE_TYPES`` from ``instance_type``.
+    :param autoscaling: Default: none, the instance count stays as deployed.
     :param serverless_config: refused; see ``ServerlessConfig``.
     """
 
@@ -36,4 +38,5 @@ class ProductionVariant:
     initial_instance_count: int = 1
     initial_variant_weight: float = 1.0
     successor_instance_type: str | None = None
+    autoscaling: VariantAutoscaling | None = None
     serverless_config: ServerlessConfig | None = None

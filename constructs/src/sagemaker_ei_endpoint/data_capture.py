@@ -1,0 +1,121 @@
+"""Capture of requests and responses to S3, for model monitoring and audit."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
+REPLICATION_RULES = tuple(f"{pack}::{pack}-S3BucketReplicationEnabled" for pack in PACKS)
+REPLICATION_REASON = (
+    "captured traffic is a sample kept for monitoring, not a system of record; cross-region replication "
+    "is an organisation-wide disaster-recovery choice, add it with your own bucket"
+)
+ACCESS_LOG_RULES = ("AwsSolutions::AwsSolutions-S1", *(f"{pack}::{pack}-S3BucketLoggingEnabled" for pack in PACKS))
+ACCESS_LOG_REASON = (
+    "the only writer is this endpoint's execution role, whose calls CloudTrail records; pass "
+    "DataCapture(access_logs_bucket=...) to add S3 server access logs"
+)
+
+
+def _acknowledge(bucket: s3.Bucket, rules: tuple[str, ...], reason: str) -> None:
+    cdk.Validations.of(bucket).acknowledge(*(cdk.Acknowledgment(id=rule, reason=reason) for rule in rules))
+
+
+class CaptureMode(enum.Enum):
+    INPUT = "Input"
+    OUTPUT = "Output"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataCapture:
+    """Capture a sample of the endpoint's traffic.
+
+    :param sampling_percentage: 1 to 100; default 100.
+    :param capture_modes: default requests and responses.
+    :param bucket: Default: a bucket is created: KMS-encrypted with the endpoint's key, public
+        access blocked, non-TLS requests refused, versioned.
+    :param prefix: key prefix of the captured files; default "data-capture".
+    :param removal_policy: what ``cdk destroy`` does to a created bucket. Default: RETAIN, captured
+        data is never lost by a destroy.
+    :param access_logs_bucket: where a created bucket writes S3 server access logs. Default: none.
+    """
+
+    sampling_percentage: int = 100
+    capture_modes: Sequence[CaptureMode] = (CaptureMode.INPUT, CaptureMode.OUTPUT)
+    bucket: s3.IBucket | None = None
+    prefix: str = "data-capture"
+    removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN
+    access_logs_bucket: s3.IBucket | None = None
+
+    def problems(self) -> list[str]:
+        problems = []
+        percentage = self.sampling_percentage
+        if cdk.Token.is_unresolved(percentage) is False and not (
+            isinstance(percentage, int) and 1 <= percentage <= 100
+        ):
+            problems.append(f"data_capture.sampling_percentage: expected an integer from 1 to 100, got {percentage!r}")
+        modes = list(self.capture_modes)
+        if not modes or len(set(modes)) != len(modes) or not all(isinstance(m, CaptureMode) for m in modes):
+            problems.append(f"data_capture.capture_modes: expected Input, Output or both, once each, got {modes!r}")
+        if not cdk.Token.is_unresolved(self.prefix) and (self.prefix.startswith("/") or not self.prefix):
+            problems.append(
+                f"data_capture.prefix: expected a non-empty key prefix without a leading '/', got {self.prefix!r}"
+            )
+        return problems
+
+    def bind(
+        self, scope: Construct, key: kms.IKey | None
+    ) -> tuple[sagemaker.CfnEndpointConfig.DataCaptureConfigProperty, list[iam.PolicyStatement], s3.IBucket]:
+        bucket = self.bucket or self._create_bucket(scope, key)
+        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.objects_arn(bucket)])]
+        # SageMaker writes with the execution role; with SSE-KMS it needs a data key.
+        encryption_key = bucket.encryption_key or key
+        if encryption_key is not None:
+            statements.append(
+                iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[encryption_key.key_arn])
+            )
+        config = sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+            enable_capture=True,
+            initial_sampling_percentage=self.sampling_percentage,
+            destination_s3_uri=bucket.s3_url_for_object(self.prefix),
+            kms_key_id=encryption_key.key_arn if encryption_key else None,
+            capture_options=[
+                sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m.value) for m in self.capture_modes
+            ],
+        )
+        return config, statements, bucket
+
+    def objects_arn(self, bucket: s3.IBucket) -> str:
+        """Where captured files land: SageMaker picks the key names, so the role needs the prefix."""
+        return bucket.arn_for_objects(f"{self.prefix}/*")
+
+    def _create_bucket(self, scope: Construct, key: kms.IKey | None) -> s3.Bucket:
+        bucket = s3.Bucket(
+            scope,
+            "CaptureBucket",
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key,
+            bucket_key_enabled=key is not None,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            removal_policy=self.removal_policy,
+            server_access_logs_bucket=self.access_logs_bucket,
+        )
+        _acknowledge(bucket, REPLICATION_RULES, REPLICATION_REASON)
+        if self.access_logs_bucket is None:
+            _acknowledge(bucket, ACCESS_LOG_RULES, ACCESS_LOG_REASON)
+            # checkov reads its own skips from the resource's template metadata.
+            resource = bucket.node.default_child
+            assert isinstance(resource, cdk.CfnResource)
+            resource.add_metadata("checkov", {"skip": [{"id": "CKV_AWS_18", "comment": ACCESS_LOG_REASON}]})
+        return bucket
