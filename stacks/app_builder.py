@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from sagemaker_ei_endpoint import AcceleratorMode
 
 from .endpoint_stack import EndpointStack
-from .environments import Environment, select_environments
+from .environments import ENVIRONMENTS, Environment, select_environments
 
 
 def cdk_environment(environment: Environment, process_env: Mapping[str, str]) -> cdk.Environment:
@@ -21,9 +21,11 @@ def cdk_environment(environment: Environment, process_env: Mapping[str, str]) ->
     )
 
 
-def build_app(app: cdk.App, process_env: Mapping[str, str]) -> dict[str, EndpointStack]:
+def build_app(
+    app: cdk.App, process_env: Mapping[str, str], environments: Mapping[str, Environment] = ENVIRONMENTS
+) -> dict[str, EndpointStack]:
     """One stack per environment; context ``env`` picks one, ``accelerator_mode`` overrides the mode."""
-    selected = select_environments(app.node.try_get_context("env"))
+    selected = select_environments(app.node.try_get_context("env"), environments)
     mode = app.node.try_get_context("accelerator_mode")
     if mode is not None:
         selected = tuple(dataclasses.replace(env, accelerator_mode=AcceleratorMode.of(mode)) for env in selected)

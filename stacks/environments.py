@@ -188,10 +188,12 @@ class UnknownEnvironmentError(ValueError):
     pass
 
 
-def select_environments(name: str | None) -> tuple[Environment, ...]:
-    """All environments, or the one called ``name`` (the ``-c env=NAME`` context value)."""
+def select_environments(
+    name: str | None, environments: Mapping[str, Environment] = ENVIRONMENTS
+) -> tuple[Environment, ...]:
+    """All ``environments``, or the one called ``name`` (the ``-c env=NAME`` context value)."""
     if name is None:
-        return tuple(ENVIRONMENTS.values())
-    if name not in ENVIRONMENTS:
-        raise UnknownEnvironmentError(f"env: unknown environment {name!r}; expected one of {', '.join(ENVIRONMENTS)}")
-    return (ENVIRONMENTS[name],)
+        return tuple(environments.values())
+    if name not in environments:
+        raise UnknownEnvironmentError(f"env: unknown environment {name!r}; expected one of {', '.join(environments)}")
+    return (environments[name],)

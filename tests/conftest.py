@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +16,6 @@ from sagemaker_ei_endpoint import AcceleratorType, ContainerImage, EIEndpoint, E
 from stacks.app_builder import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
-# jsii starts `node` from PATH: make it the venv's Node 24 even when pytest is run directly.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -83,3 +80,12 @@ def make_endpoint() -> EndpointFactory:
         return stack, EIEndpoint(stack, construct_id, **(props | overrides))
 
     return factory
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report how many generated bad-input cases the property tests ran."""
+    module = sys.modules.get("tests.test_bad_input_properties")
+    cases = getattr(module, "CASES", None)
+    if cases:
+        detail = ", ".join(f"{n} {category}" for category, n in sorted(cases.items()))
+        terminalreporter.write_line(f"bad-input property cases run: {sum(cases.values())} ({detail})")

@@ -53,12 +53,12 @@ def test_duplicate_variant_names_are_refused(make_endpoint: EndpointFactory) -> 
 
 def test_instance_count_below_one_is_refused(make_endpoint: EndpointFactory) -> None:
     message = refused(make_endpoint, variants=[variant(initial_instance_count=0)])
-    assert "variants[0].initial_instance_count: must be at least 1, got 0" in message
+    assert "variants[0].initial_instance_count: must be an integer of at least 1, got 0" in message
 
 
 def test_negative_weight_is_refused(make_endpoint: EndpointFactory) -> None:
     message = refused(make_endpoint, variants=[variant("A"), variant("B", initial_variant_weight=-0.5)])
-    assert "variants[1].initial_variant_weight: must not be negative, got -0.5" in message
+    assert "variants[1].initial_variant_weight: must be a finite number, not negative, got -0.5" in message
 
 
 def test_all_weights_zero_is_refused(make_endpoint: EndpointFactory) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
+
+from .tokens import is_known
 
 MAX_SCALING_INSTANCES = 1000
 
@@ -30,7 +31,7 @@ class VariantAutoscaling:
 
     def problems(self, field: str, initial_instance_count: int) -> list[str]:
         low, high, initial = self.min_instance_count, self.max_instance_count, initial_instance_count
-        known = not any(cdk.Token.is_unresolved(v) for v in (low, high, initial))
+        known = all(is_known(v) for v in (low, high, initial))
         problems = []
         if known and not 1 <= low <= initial <= high <= MAX_SCALING_INSTANCES:
             problems.append(
@@ -38,11 +39,11 @@ class VariantAutoscaling:
                 f"<= {MAX_SCALING_INSTANCES}, got min {low!r}, initial {initial!r}, max {high!r}"
             )
         target = self.target_invocations_per_instance
-        if not cdk.Token.is_unresolved(target) and not target > 0:
+        if is_known(target) and not (isinstance(target, int | float) and target > 0):
             problems.append(f"{field}.target_invocations_per_instance: must be positive, got {target!r}")
         for name in ("scale_in_cooldown_seconds", "scale_out_cooldown_seconds"):
             value = getattr(self, name)
-            if not cdk.Token.is_unresolved(value) and not 0 <= value <= 3600:
+            if is_known(value) and not (isinstance(value, int) and 0 <= value <= 3600):
                 problems.append(f"{field}.{name}: expected 0 to 3600, got {value!r}")
         return problems
 

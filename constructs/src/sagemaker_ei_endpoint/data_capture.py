@@ -13,6 +13,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .tokens import is_known
+
 PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 REPLICATION_RULES = tuple(f"{pack}::{pack}-S3BucketReplicationEnabled" for pack in PACKS)
 REPLICATION_REASON = (
@@ -59,14 +61,12 @@ class DataCapture:
     def problems(self) -> list[str]:
         problems = []
         percentage = self.sampling_percentage
-        if cdk.Token.is_unresolved(percentage) is False and not (
-            isinstance(percentage, int) and 1 <= percentage <= 100
-        ):
+        if is_known(percentage) and not (isinstance(percentage, int) and 1 <= percentage <= 100):
             problems.append(f"data_capture.sampling_percentage: expected an integer from 1 to 100, got {percentage!r}")
         modes = list(self.capture_modes)
         if not modes or len(set(modes)) != len(modes) or not all(isinstance(m, CaptureMode) for m in modes):
             problems.append(f"data_capture.capture_modes: expected Input, Output or both, once each, got {modes!r}")
-        if not cdk.Token.is_unresolved(self.prefix) and (self.prefix.startswith("/") or not self.prefix):
+        if is_known(self.prefix) and (self.prefix.startswith("/") or not self.prefix):
             problems.append(
                 f"data_capture.prefix: expected a non-empty key prefix without a leading '/', got {self.prefix!r}"
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import aws_cdk as cdk
+from .tokens import is_known
 
 # SageMaker's own form, e.g. ml.m5.xlarge.
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
@@ -18,8 +18,8 @@ _INSTANCE_STORAGE_FAMILY = re.compile(r"^ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p
 
 def is_accelerated_instance(instance_type: str) -> bool:
     """True for GPU, Inferentia, Trainium and Habana instances, which need no EI accelerator."""
-    return not cdk.Token.is_unresolved(instance_type) and bool(_ACCELERATED_FAMILY.match(instance_type))
+    return is_known(instance_type) and bool(_ACCELERATED_FAMILY.match(instance_type))
 
 
 def has_instance_storage(instance_type: str) -> bool:
-    return not cdk.Token.is_unresolved(instance_type) and bool(_INSTANCE_STORAGE_FAMILY.match(instance_type))
+    return is_known(instance_type) and bool(_INSTANCE_STORAGE_FAMILY.match(instance_type))

@@ -6,13 +6,13 @@ Unresolved tokens are not judged: their values are only known at deploy time.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
-import aws_cdk as cdk
-
 from .accelerator import AcceleratorType
 from .instance_types import INSTANCE_TYPE
+from .tokens import is_known
 from .variants import ProductionVariant
 
 MAX_VARIANTS = 10
@@ -28,17 +28,13 @@ class EIEndpointPropsError(ValueError):
         super().__init__("invalid EIEndpoint props:\n  " + "\n  ".join(self.problems))
 
 
-def _known(value: object) -> bool:
-    return not cdk.Token.is_unresolved(value)
-
-
 def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
     field = f"variants[{index}]"
     problems = []
     name, instance_type = variant.variant_name, variant.instance_type
-    if _known(name) and not _NAME.match(name):
+    if is_known(name) and not _NAME.match(name):
         problems.append(f"{field}.variant_name: must match {_NAME.pattern}, got {name!r}")
-    if _known(instance_type) and not INSTANCE_TYPE.match(instance_type):
+    if is_known(instance_type) and not INSTANCE_TYPE.match(instance_type):
         problems.append(
             f"{field}.instance_type: expected a SageMaker instance type like 'ml.m5.xlarge', got {instance_type!r}"
         )
@@ -52,10 +48,11 @@ def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
             f"{field}.serverless_config: a serverless variant cannot carry an Elastic Inference accelerator "
             f"(accelerator_type={str(variant.accelerator_type)!r}); EI attaches to instances"
         )
-    if _known(variant.initial_instance_count) and variant.initial_instance_count < 1:
-        problems.append(f"{field}.initial_instance_count: must be at least 1, got {variant.initial_instance_count!r}")
-    if _known(variant.initial_variant_weight) and variant.initial_variant_weight < 0:
-        problems.append(f"{field}.initial_variant_weight: must not be negative, got {variant.initial_variant_weight!r}")
+    count, weight = variant.initial_instance_count, variant.initial_variant_weight
+    if is_known(count) and not (isinstance(count, int) and count >= 1):
+        problems.append(f"{field}.initial_instance_count: must be an integer of at least 1, got {count!r}")
+    if is_known(weight) and not (isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0):
+        problems.append(f"{field}.initial_variant_weight: must be a finite number, not negative, got {weight!r}")
     if variant.autoscaling is not None:
         problems.extend(variant.autoscaling.problems(f"{field}.autoscaling", variant.initial_instance_count))
     return problems
@@ -64,7 +61,7 @@ def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
 def validate_endpoint_props(*, variants: Sequence[ProductionVariant], endpoint_name: str | None) -> list[str]:
     """The problems with these props, empty when they are valid."""
     problems: list[str] = []
-    if endpoint_name is not None and _known(endpoint_name) and not _NAME.match(endpoint_name):
+    if endpoint_name is not None and is_known(endpoint_name) and not _NAME.match(endpoint_name):
         problems.append(f"endpoint_name: must match {_NAME.pattern}, got {endpoint_name!r}")
     if not 1 <= len(variants) <= MAX_VARIANTS:
         problems.append(f"variants: expected 1 to {MAX_VARIANTS} production variants, got {len(variants)}")
@@ -75,6 +72,6 @@ def validate_endpoint_props(*, variants: Sequence[ProductionVariant], endpoint_n
             problems.append(f"variants[{index}].variant_name: duplicate name {variant.variant_name!r}")
         seen.add(variant.variant_name)
     weights = [v.initial_variant_weight for v in variants]
-    if weights and all(_known(w) for w in weights) and all(w == 0 for w in weights):
+    if weights and all(is_known(w) for w in weights) and all(w == 0 for w in weights):
         problems.append(f"variants: every initial_variant_weight is 0 ({weights}); at least one must be positive")
     return problems
