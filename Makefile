@@ -16,12 +16,13 @@ MODE ?=
 CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup synth test snapshots lint typecheck catalog constraints clean
+.PHONY: help setup deploy destroy emulator-stop synth test snapshots lint typecheck catalog constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: ENV=dev|staging|prod picks one environment;"
-	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode"
+	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode;"
+	@echo "             TARGET=emulator|aws and KEEP=1 for make deploy"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned Python packages"
@@ -41,6 +42,19 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	@touch $@
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed ## create .venv, install Python packages, Node.js, the CDK CLI and checkov
+
+TARGET ?= emulator
+KEEP ?=
+DEPLOY_ARGS := --target $(TARGET) $(if $(ENV),--env $(ENV)) $(if $(MODE),--mode $(MODE)) $(if $(KEEP),--keep)
+
+deploy: setup ## deploy every environment (ENV=prod for one) to a local emulator, verify and invoke it; TARGET=aws for AWS
+	$(BIN)/python -m tools.deploy deploy $(DEPLOY_ARGS)
+
+destroy: setup ## cdk destroy what `make deploy KEEP=1` left in the kept emulator (TARGET=aws: in AWS)
+	$(BIN)/python -m tools.deploy destroy --target $(TARGET)
+
+emulator-stop: ## stop the emulator `make deploy KEEP=1` left running
+	$(BIN)/python -m tools.deploy stop-emulator
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)

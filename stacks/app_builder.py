@@ -24,9 +24,20 @@ def cdk_environment(environment: Environment, process_env: Mapping[str, str]) ->
 def build_app(
     app: cdk.App, process_env: Mapping[str, str], environments: Mapping[str, Environment] = ENVIRONMENTS
 ) -> dict[str, EndpointStack]:
-    """One stack per environment; context ``env`` picks one, ``accelerator_mode`` overrides the mode."""
+    """One stack per environment, configured by context:
+
+    - ``env``: build only that environment;
+    - ``accelerator_mode``: override every environment's mode;
+    - ``deploy_account``: put every environment into this one account, keeping its region. The
+      local emulator is a single account that stands in for all of them (see tools/deploy.py).
+    """
     selected = select_environments(app.node.try_get_context("env"), environments)
     mode = app.node.try_get_context("accelerator_mode")
     if mode is not None:
         selected = tuple(dataclasses.replace(env, accelerator_mode=AcceleratorMode.of(mode)) for env in selected)
+    account = app.node.try_get_context("deploy_account")
+    if account is not None:
+        if not (isinstance(account, str) and account.isdigit() and len(account) == 12):
+            raise ValueError(f"deploy_account: expected a 12-digit AWS account id, got {account!r}")
+        selected = tuple(dataclasses.replace(env, account=account) for env in selected)
     return {env.name: EndpointStack(app, env, env=cdk_environment(env, process_env)) for env in selected}

@@ -1,0 +1,192 @@
+"""End to end: the real CDK CLI deploys every environment into a local emulator started here.
+
+Run alone with `pytest -m e2e`. The emulator gets a free loopback port and is stopped however the
+tests end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_cdk import assertions
+
+from stacks.environments import ENVIRONMENTS
+from tests.conftest import ROOT
+from tools.assembly import read_stacks
+from tools.deploy import ASSEMBLY
+from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint
+
+pytestmark = pytest.mark.e2e
+REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "us-east-1"}
+TIMEOUT = 600
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, EmulatorEndpoint]]:
+    server = Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log")
+    endpoint = server.start()
+    saved = dict(os.environ)
+    os.environ.update(endpoint.client_environment())
+    try:
+        yield server, endpoint
+    finally:
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_tool(module: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, input=stdin, capture_output=True, timeout=TIMEOUT, check=False
+    )
+
+
+def session(env: str) -> Any:
+    return boto3.session.Session(region_name=REGIONS[env])
+
+
+def outputs(env: str) -> dict[str, str]:
+    (stack,) = session(env).client("cloudformation").describe_stacks(StackName=f"SageMakerEI-{env}")["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
+
+def sagemaker_resources(env: str) -> list[str]:
+    client = session(env).client("sagemaker")
+    return (
+        [m["ModelName"] for m in client.list_models()["Models"]]
+        + [c["EndpointConfigName"] for c in client.list_endpoint_configs()["EndpointConfigs"]]
+        + [e["EndpointName"] for e in client.list_endpoints()["Endpoints"]]
+    )
+
+
+def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    _, endpoint = emulator
+    result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url)
+    output = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode == 0, output[-4000:]
+    assert output.count("InService") == 4  # one row per variant: dev 1, staging 1, prod 2
+    assert "served_by" in output
+
+
+@pytest.mark.parametrize("env", list(ENVIRONMENTS))
+def test_every_variant_landed_with_its_instance_type_and_accelerator(
+    emulator: tuple[Emulator, EmulatorEndpoint], env: str
+) -> None:
+    client = session(env).client("sagemaker")
+    name = outputs(env)["ImageClassifierEndpointName"]
+    described = client.describe_endpoint(EndpointName=name)
+    assert described["EndpointStatus"] == "InService"
+    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
+    landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
+    (settings,) = ENVIRONMENTS[env].endpoints
+    assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
+    assert outputs(env)["ImageClassifierEndpointArn"].startswith(
+        f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNT}:endpoint/"
+    )
+
+
+@pytest.mark.parametrize("env", list(ENVIRONMENTS))
+def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
+    emulator: tuple[Emulator, EmulatorEndpoint], environment_templates: dict[str, assertions.Template], env: str
+) -> None:
+    body = session(env).client("cloudformation").get_template(StackName=f"SageMakerEI-{env}")["TemplateBody"]
+    landed = body if isinstance(body, dict) else json.loads(body)
+    for resource in landed["Resources"].values():
+        resource.get("Metadata", {}).pop("aws:cdk:path", None)
+        if resource.get("Metadata") == {}:
+            del resource["Metadata"]
+    expected = json.dumps(environment_templates[env].to_json(), sort_keys=True)
+    configured = ENVIRONMENTS[env]
+    if configured.account:
+        expected = expected.replace(configured.account, ACCOUNT)
+    actual = json.dumps(landed, sort_keys=True)
+    if configured.region is None:
+        # dev is environment-agnostic in the tests and pinned to the CLI's region when deployed.
+        assert '"Fn::FindInMap"' in expected
+        assert REGIONS[env] in actual
+        return
+    assert actual == expected
+
+
+@pytest.mark.parametrize("env", list(ENVIRONMENTS))
+def test_invoke_client_returns_the_queued_response(emulator: tuple[Emulator, EmulatorEndpoint], env: str) -> None:
+    _, endpoint = emulator
+    queued = json.dumps({"label": "tabby cat", "environment": env})
+    endpoint.queue_invoke_results(region=REGIONS[env], results=[{"Body": queued, "ContentType": "application/json"}])
+    payload = json.dumps({"instances": [[1, 2, 3]], "test": env}).encode()
+    result = run_tool("tools.invoke", env, "--payload", "-", stdin=payload)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == queued
+
+
+def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any) -> None:
+    unknown = run_tool("tools.invoke", "qa", "--payload", "-", stdin=b"{}")
+    assert unknown.returncode == 2
+    assert "error: env: unknown environment 'qa'; expected one of dev, staging, prod" in unknown.stderr.decode()
+    missing = run_tool("tools.invoke", "dev", "--payload", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert "--payload: cannot read" in missing.stderr.decode()
+    empty = run_tool("tools.invoke", "dev", "--payload", "-", stdin=b"")
+    assert "is empty" in empty.stderr.decode()
+
+
+def test_a_second_deploy_on_the_same_emulator_stops_with_what_to_do(
+    emulator: tuple[Emulator, EmulatorEndpoint],
+) -> None:
+    _, endpoint = emulator
+    result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev")
+    assert result.returncode == 1
+    message = result.stderr.decode()
+    assert "SageMakerEI-dev already deployed in the emulator" in message
+    assert "make destroy" in message
+
+
+def test_destroy_leaves_no_endpoint_config_model_or_stack(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    _, endpoint = emulator
+    result = run_tool("tools.deploy", "destroy", "--emulator-url", endpoint.url)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    for env in ENVIRONMENTS:
+        assert sagemaker_resources(env) == []
+        stacks = session(env).client("cloudformation").list_stacks()["StackSummaries"]
+        alive = [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+        assert alive == ["CDKToolkit"]
+
+
+def test_invoke_client_reports_a_stack_that_is_not_deployed(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    result = run_tool("tools.invoke", "prod", "--payload", "-", stdin=b"{}")
+    assert result.returncode == 2
+    assert "stack SageMakerEI-prod is not deployed in us-east-1" in result.stderr.decode()
+
+
+def test_successor_mode_deploys_dev_on_a_gpu_without_accelerator(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    _, endpoint = emulator
+    result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev", "--mode", "successor")
+    assert result.returncode == 0, (result.stdout.decode() + result.stderr.decode())[-4000:]
+    client = session("dev").client("sagemaker")
+    described = client.describe_endpoint(EndpointName=outputs("dev")["ImageClassifierEndpointName"])
+    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
+    (variant,) = config["ProductionVariants"]
+    assert variant["InstanceType"] == "ml.g4dn.xlarge"
+    assert "AcceleratorType" not in variant
+    (stack,) = read_stacks(ASSEMBLY)
+    assert "AcceleratorType" not in json.dumps(stack.template)
+    assert run_tool("tools.deploy", "destroy", "--emulator-url", endpoint.url).returncode == 0
+    assert sagemaker_resources("dev") == []
+
+
+def test_the_emulator_is_gone_after_stop(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    server, endpoint = emulator
+    server.stop()
+    assert server.process is not None
+    assert server.process.poll() is not None
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", server.port), timeout=1):
+        pass
+    assert not endpoint.answers()
