@@ -16,7 +16,7 @@ MODE ?=
 CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deploy destroy emulator-stop synth test snapshots lint typecheck catalog constraints clean
+.PHONY: help setup deploy destroy emulator-stop review synth test snapshots lint typecheck catalog constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ destroy: setup ## cdk destroy what `make deploy KEEP=1` left in the kept emulato
 
 emulator-stop: ## stop the emulator `make deploy KEEP=1` left running
 	$(BIN)/python -m tools.deploy stop-emulator
+
+BASE ?=
+review: setup ## write review/<env>.md: tables, diagram, changes against the snapshots (BASE=<git ref> for another)
+	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(MODE),--mode $(MODE))
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)
