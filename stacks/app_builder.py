@@ -10,7 +10,8 @@ import aws_cdk as cdk
 from sagemaker_ei_endpoint import AcceleratorMode
 
 from .endpoint_stack import EndpointStack
-from .environments import ENVIRONMENTS, Environment, select_environments
+from .environments import ENVIRONMENTS, PIPELINE, Environment, PipelineSettings, select_environments
+from .pipeline_stack import PipelineStack
 
 
 def cdk_environment(environment: Environment, process_env: Mapping[str, str]) -> cdk.Environment:
@@ -41,3 +42,17 @@ def build_app(
             raise ValueError(f"deploy_account: expected a 12-digit AWS account id, got {account!r}")
         selected = tuple(dataclasses.replace(env, account=account) for env in selected)
     return {env.name: EndpointStack(app, env, env=cdk_environment(env, process_env)) for env in selected}
+
+
+def pipeline_settings(app: cdk.App) -> PipelineSettings:
+    """PIPELINE, with the repository connection overridable from context."""
+    overrides = {
+        field: app.node.try_get_context(f"pipeline_{field}")
+        for field in ("repository", "branch", "connection_arn", "account", "region")
+    }
+    return dataclasses.replace(PIPELINE, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def build_pipeline_app(app: cdk.App, environments: Mapping[str, Environment] = ENVIRONMENTS) -> PipelineStack:
+    """The pipeline stack alone (``-c pipeline=true``); it holds every environment as a Stage."""
+    return PipelineStack(app, settings=pipeline_settings(app), environments=tuple(environments.values()))

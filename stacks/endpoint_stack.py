@@ -11,7 +11,7 @@ from constructs import Construct
 
 from sagemaker_ei_endpoint import EIEndpoint, ModelData
 
-from .environments import EndpointSettings, Environment
+from .environments import PIPELINE, EndpointSettings, Environment
 
 
 class EndpointStack(cdk.Stack):
@@ -21,14 +21,41 @@ class EndpointStack(cdk.Stack):
         super().__init__(
             scope,
             environment.stack_name,
+            # Explicit, so the stack keeps its name inside a pipeline Stage too.
+            stack_name=environment.stack_name,
             env=env,
             description=f"SageMaker endpoints with Elastic Inference accelerators ({environment.name})",
         )
         self.environment_config = environment
         self.alarm_topic = self._alarm_topic() if any(e.deployment for e in environment.endpoints) else None
         self.endpoints = {settings.construct_id: self._endpoint(settings) for settings in environment.endpoints}
+        self.smoke_test_role_arn = self._smoke_test_role()
         for key, value in environment.tags.items():
             cdk.Tags.of(self).add(key, value)
+
+    def _smoke_test_role(self) -> cdk.CfnOutput:
+        """A role the delivery pipeline's account assumes to smoke-test this stack's endpoints:
+        read this stack's outputs, describe and invoke its endpoints, nothing else."""
+        role = iam.Role(
+            self,
+            "SmokeTestRole",
+            assumed_by=iam.AccountPrincipal(PIPELINE.account),
+            description="Assumed by the delivery pipeline to invoke this stack's endpoints after a deploy",
+        )
+        endpoint_arns = [e.endpoint_arn for e in self.endpoints.values()]
+        iam.ManagedPolicy(
+            self,
+            "SmokeTestPolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[self.stack_id]),
+                iam.PolicyStatement(
+                    actions=["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], resources=endpoint_arns
+                ),
+            ],
+        )
+        output = cdk.CfnOutput(self, "SmokeTestRoleArn", value=role.role_arn)
+        return output
 
     def _alarm_topic(self) -> sns.Topic:
         """Where the endpoints' rollback alarms notify: subscribe your on-call channel to it."""

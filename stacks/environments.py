@@ -181,6 +181,31 @@ PROD = Environment(
     tags=project_tags("prod"),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineSettings:
+    """Where the CDK Pipelines pipeline lives and what it builds from (``-c pipeline=true``).
+
+    ``connection_arn`` is an AWS CodeConnections (CodeStar) connection to the repository; override
+    these with ``-c pipeline_repository=owner/name -c pipeline_branch=main -c pipeline_connection_arn=...``.
+    Environments without an account or region (dev) deploy into the pipeline's own.
+    """
+
+    account: str
+    region: str
+    repository: str
+    branch: str
+    connection_arn: str
+
+
+PIPELINE = PipelineSettings(
+    account="333333333333",
+    region="us-east-1",
+    repository="example-org/sagemaker-ei-endpoint",
+    branch="main",
+    connection_arn="arn:aws:codeconnections:us-east-1:333333333333:connection/00000000-0000-0000-0000-000000000000",
+)
+
 ENVIRONMENTS: Mapping[str, Environment] = {env.name: env for env in (DEV, STAGING, PROD)}
 
 

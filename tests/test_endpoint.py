@@ -70,19 +70,24 @@ def test_stack_outputs_endpoint_name_and_arn(environment_templates: dict[str, as
     template.has_output("ImageClassifierEndpointArn", {"Value": {"Ref": endpoint_id}})
 
 
+def execution_resources(template: assertions.Template, type_name: str) -> list[tuple[str, Any]]:
+    """The endpoint's own resources of a type (the stack also has a smoke-test role and policy)."""
+    return [(k, r) for k, r in template.find_resources(type_name).items() if k.startswith("ImageClassifierExecution")]
+
+
 def partition_arn(rest: str) -> dict[str, Any]:
     return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, rest]]}
 
 
 def test_created_role_has_exactly_the_actions_needed(environment_templates: dict[str, assertions.Template]) -> None:
     template = environment_templates["prod"]
-    (role,) = resources(template, "AWS::IAM::Role")
+    ((role_id, role),) = execution_resources(template, "AWS::IAM::Role")
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
     ]
     assert "ManagedPolicyArns" not in role["Properties"]
     template.resource_count_is("AWS::IAM::Policy", 0)  # no inline policy: compliance packs refuse them
-    (policy,) = resources(template, "AWS::IAM::ManagedPolicy")
+    ((_, policy),) = execution_resources(template, "AWS::IAM::ManagedPolicy")
     log_groups = ":logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/*"
     (key_id,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("ImageClassifierKey")]
     (bucket_id,) = template.find_resources("AWS::S3::Bucket")
@@ -115,12 +120,12 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
             "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
         },
     ]
-    assert policy["Properties"]["Roles"] == [{"Ref": next(iter(template.find_resources("AWS::IAM::Role")))}]
+    assert policy["Properties"]["Roles"] == [{"Ref": role_id}]
 
 
 def test_model_waits_for_the_role_policy(environment_templates: dict[str, assertions.Template]) -> None:
     template = environment_templates["dev"]
-    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
+    ((policy_id, _),) = execution_resources(template, "AWS::IAM::ManagedPolicy")
     (model,) = resources(template, "AWS::SageMaker::Model")
     assert model["DependsOn"] == [policy_id]
 

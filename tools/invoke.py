@@ -3,7 +3,7 @@
 The endpoint name comes from the environment stack's outputs, so this works against the local
 emulator and AWS alike (boto3 reads AWS_ENDPOINT_URL, AWS_PROFILE and the rest as usual).
 
-Usage: python -m tools.invoke ENV [--payload FILE | -] [--content-type TYPE] [--endpoint ID]
+Usage: python -m tools.invoke ENV [--payload FILE | -] [--content-type TYPE] [--endpoint ID] [--assume-role ARN]
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ def invoke(
     )
 
 
+def assumed_session(role_arn: str) -> Any:
+    """A session with the credentials of ``role_arn`` (the delivery pipeline's smoke test uses this)."""
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="smoke-invoke")["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
 def read_payload(source: str) -> bytes:
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -102,9 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--payload", default="-", help="a file, or - for standard input (default)")
     parser.add_argument("--content-type", default="application/json")
     parser.add_argument("--endpoint", help="the endpoint's construct id, when the environment has several")
+    parser.add_argument("--assume-role", help="a role to assume first, e.g. the stack's SmokeTestRoleArn output")
     args = parser.parse_args(argv)
     try:
-        response = invoke(args.env, read_payload(args.payload), args.content_type, endpoint_id=args.endpoint)
+        session = assumed_session(args.assume_role) if args.assume_role else None
+        response = invoke(
+            args.env, read_payload(args.payload), args.content_type, endpoint_id=args.endpoint, session=session
+        )
     except InvokeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
