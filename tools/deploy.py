@@ -170,6 +170,13 @@ def invoke_all(stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEn
         print(f"{env_name}: {response.endpoint_name} -> {response.body.decode(errors='replace')}")
 
 
+def running_emulator(args: argparse.Namespace) -> emulator.EmulatorEndpoint | None:
+    """The emulator named by --emulator-url, or the one a `make deploy KEEP=1` left running."""
+    if args.emulator_url:
+        return emulator.EmulatorEndpoint(emulator.require_loopback(args.emulator_url))
+    return emulator.kept_emulator()
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     target: str = args.target
@@ -178,11 +185,7 @@ def run(args: argparse.Namespace) -> int:
     endpoint: emulator.EmulatorEndpoint | None = None
     try:
         if target == "emulator":
-            endpoint = (
-                emulator.EmulatorEndpoint(emulator.require_loopback(args.emulator_url))
-                if args.emulator_url
-                else emulator.kept_emulator()
-            )
+            endpoint = running_emulator(args)
             if endpoint is None:
                 step("starting the local AWS emulator (moto server) on loopback")
                 server = emulator.Emulator(log_path=ROOT / "emulator.log")
@@ -255,11 +258,7 @@ def destroy(args: argparse.Namespace) -> int:
     """``cdk destroy`` of what the last ``make deploy`` put into the kept emulator (or AWS)."""
     base_env = dict(os.environ)
     if args.target == "emulator":
-        endpoint = (
-            emulator.EmulatorEndpoint(emulator.require_loopback(args.emulator_url))
-            if args.emulator_url
-            else emulator.kept_emulator()
-        )
+        endpoint = running_emulator(args)
         if endpoint is None:
             print("no kept emulator: `make deploy` stops its emulator at the end, which removes everything")
             return 0
