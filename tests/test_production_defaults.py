@@ -303,3 +303,11 @@ def test_guardrails_give_the_endpoint_a_stable_derived_name(make_endpoint: Endpo
     (name,) = names
     assert name.startswith("Test-Endpoint-")
     assert len(name) <= 63
+
+
+def test_no_unused_key_is_created_for_instances_with_local_storage(make_endpoint: EndpointFactory) -> None:
+    stack, endpoint = make_endpoint(variants=[variant(instance_type="ml.m5d.large")])
+    template_of(stack).resource_count_is("AWS::KMS::Key", 0)
+    assert endpoint.encryption_key is None
+    stack, _ = make_endpoint(variants=[variant(instance_type="ml.m5d.large")], data_capture=DataCapture())
+    template_of(stack).resource_count_is("AWS::KMS::Key", 1)  # still needed for the captured data

@@ -120,8 +120,10 @@ class EIEndpoint(Construct):
             successor.instance_types if successor else tuple(v.instance_type for v in variants)
         )
 
+        # SageMaker refuses a KmsKeyId for instances with local NVMe storage (encrypted in hardware).
+        encrypt_volume = storage_encryption and not any(has_instance_storage(t) for t in self.deployed_instance_types)
         self.encryption_key: kms.IKey | None = encryption_key
-        if self.encryption_key is None and (storage_encryption or data_capture):
+        if self.encryption_key is None and (encrypt_volume or data_capture):
             self.encryption_key = kms.Key(
                 self, "Key", enable_key_rotation=True, description="SageMaker endpoint storage and captured data"
             )
@@ -170,7 +172,7 @@ class EIEndpoint(Construct):
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
-            kms_key_id=self._storage_key_arn(storage_encryption),
+            kms_key_id=self.encryption_key.key_arn if encrypt_volume and self.encryption_key else None,
             data_capture_config=capture_config,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
@@ -217,30 +219,25 @@ class EIEndpoint(Construct):
             if v.autoscaling is not None
         }
 
+        if storage_encryption and not encrypt_volume:
+            self._acknowledge_instance_storage()
         if successor:
             self._annotate_successor(image, deployed_image)
         else:
             self._annotate_elastic_inference()
 
-    def _storage_key_arn(self, storage_encryption: bool) -> str | None:
-        if not storage_encryption or self.encryption_key is None:
-            return None
-        if any(has_instance_storage(t) for t in self.deployed_instance_types):
-            reason = (
-                "SageMaker refuses a KmsKeyId for instances with local NVMe storage "
-                f"({', '.join(sorted(set(self.deployed_instance_types)))}); those volumes are encrypted "
-                "by a hardware module on the instance"
+    def _acknowledge_instance_storage(self) -> None:
+        reason = (
+            "SageMaker refuses a KmsKeyId for instances with local NVMe storage "
+            f"({', '.join(sorted(set(self.deployed_instance_types)))}); those volumes are encrypted "
+            "by a hardware module on the instance"
+        )
+        cdk.Validations.of(self).acknowledge(
+            *(
+                cdk.Acknowledgment(id=f"{pack}::{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=reason)
+                for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
             )
-            cdk.Validations.of(self).acknowledge(
-                *(
-                    cdk.Acknowledgment(
-                        id=f"{pack}::{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=reason
-                    )
-                    for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-                )
-            )
-            return None
-        return self.encryption_key.key_arn
+        )
 
     def _rollback_alarms(self, deployment: DeploymentGuardrails, topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
         alarms = []
