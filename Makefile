@@ -16,7 +16,7 @@ MODE ?=
 CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deploy destroy emulator-stop review synth synth-pipeline test snapshots lint typecheck catalog constraints clean
+.PHONY: help setup deploy destroy emulator-stop review synth synth-pipeline bench test snapshots lint typecheck catalog constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,14 @@ review: setup ## write review/<env>.md: tables, diagram, changes against the sna
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)
 	$(BIN)/python -m tools.synth_summary cdk.out
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	@echo "==> installing the benchmark's pinned packages"
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+bench: setup $(VENV)/.bench-installed ## synth time and memory against an empty app, the alpha L2 and plain L1 (~15 min; QUICK=1: smoke run)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(REV),--rev $(REV))
 
 synth-pipeline: setup ## synthesize the CDK Pipelines stack (dev -> staging -> prod) instead of the environments
 	cdk synth --quiet -c pipeline=true
