@@ -18,6 +18,7 @@ from sagemaker_ei_endpoint import (
     ModelData,
     ServerlessConfig,
 )
+from sagemaker_ei_endpoint.tokens import is_known
 from tests.conftest import EndpointFactory, new_stack, variant
 
 
@@ -168,3 +169,22 @@ def test_accelerator_on_an_accelerated_instance_is_a_warning_not_an_error(make_e
     assert len(warnings) == 1
     assert "'ml.g4dn.xlarge'" in str(warnings[0].entry.data)
     assert WARNING_ACCELERATED_INSTANCE in str(warnings[0].entry.data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        cdk.Fn.ref("Param"),
+        cdk.Token.as_number(cdk.Fn.ref("Param")),
+        cdk.Aws.REGION,
+        f"prefix-{cdk.Aws.ACCOUNT_ID}-suffix",
+    ],
+)
+def test_tokens_are_recognised_as_unknown(value: object) -> None:
+    assert cdk.Token.is_unresolved(value)
+    assert not is_known(value)
+
+
+@pytest.mark.parametrize("value", ["ml.m5.large", "AllTraffic", 3, 0, -1, 2.5, float("nan"), None, True])
+def test_plain_values_are_known(value: object) -> None:
+    assert is_known(value)

@@ -9,8 +9,17 @@ import aws_cdk as cdk
 
 def is_known(value: object) -> bool:
     """False for unresolved tokens (deploy-time values), which no check may refuse."""
-    # Only strings and finite numbers can encode tokens; NaN and infinities cannot even cross
-    # to jsii (JSON has no such numbers), so they are plain, known, bad values.
-    if value is None or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
+    # Answered here where the form alone tells, because each jsii call costs a round trip to Node.js
+    # (make bench counted them). CDK encodes number tokens as floats and string tokens with a
+    # "${Token[" marker, so ints and marker-free strings are plain values. NaN and infinities
+    # cannot even cross to jsii (JSON has no such numbers): plain, known, bad values.
+    if value is None or isinstance(value, bool | int):
+        return True
+    if isinstance(value, str):
+        return _STRING_TOKEN not in value
+    if isinstance(value, float) and not math.isfinite(value):
         return True
     return not cdk.Token.is_unresolved(value)
+
+
+_STRING_TOKEN = "${Token["
