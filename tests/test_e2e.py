@@ -190,3 +190,14 @@ def test_the_emulator_is_gone_after_stop(emulator: tuple[Emulator, EmulatorEndpo
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", server.port), timeout=1):
         pass
     assert not endpoint.answers()
+
+
+def test_a_failed_deploy_with_keep_leaves_no_emulator_behind() -> None:
+    result = run_tool("tools.deploy", "deploy", "--keep", "--env", "qa")
+    output = result.stdout.decode()
+    assert result.returncode == 1
+    assert "env: unknown environment 'qa'" in result.stdout.decode() + result.stderr.decode()
+    url = next(line.split()[1] for line in output.splitlines() if line.startswith("emulator: "))
+    assert "emulator stopped" in output
+    assert not (ROOT / ".emulator.json").exists()
+    assert not EmulatorEndpoint(url).answers()

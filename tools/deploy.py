@@ -183,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
     base_env = dict(os.environ)
     server: emulator.Emulator | None = None
     endpoint: emulator.EmulatorEndpoint | None = None
+    succeeded = False
     try:
         if target == "emulator":
             endpoint = running_emulator(args)
@@ -237,11 +238,13 @@ def run(args: argparse.Namespace) -> int:
         if endpoint is not None:
             print("the emulator does not run models: each response below was queued through moto's API")
         invoke_all(stacks, endpoint)
+        succeeded = True
     except (DeployError, InvokeError) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     finally:
-        if server is not None and not args.keep:
+        # KEEP=1 keeps only an emulator that holds a good deployment; any failure stops it.
+        if server is not None and not (args.keep and succeeded):
             server.stop()
             print("\nemulator stopped")
     if server is not None and args.keep:
