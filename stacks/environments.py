@@ -13,7 +13,6 @@ import aws_cdk as cdk
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
     AcceleratorType,
-    BlueGreenUpdate,
     ContainerImage,
     DataCapture,
     DeploymentGuardrails,
@@ -131,8 +130,8 @@ STAGING = Environment(
             ),
             # Every request and response, kept after `cdk destroy`: staging is where models are judged.
             data_capture=DataCapture(sampling_percentage=100, removal_policy=cdk.RemovalPolicy.RETAIN),
-            deployment=DeploymentGuardrails(
-                update=BlueGreenUpdate(traffic_shift=TrafficShift.linear(percent=50, wait_seconds=300))
+            deployment=DeploymentGuardrails.blue_green(
+                TrafficShift.linear(percent=50, wait=cdk.Duration.minutes(5)),
             ),
         ),
     ),
@@ -169,10 +168,9 @@ PROD = Environment(
             ),
             # A fifth of the traffic is plenty for monitoring; captured data is never destroyed.
             data_capture=DataCapture(sampling_percentage=20, removal_policy=cdk.RemovalPolicy.RETAIN),
-            deployment=DeploymentGuardrails(
-                update=BlueGreenUpdate(
-                    traffic_shift=TrafficShift.canary(percent=10, wait_seconds=600), termination_wait_seconds=900
-                ),
+            deployment=DeploymentGuardrails.blue_green(
+                TrafficShift.canary(percent=10, wait=cdk.Duration.minutes(10)),
+                termination_wait=cdk.Duration.minutes(15),
                 latency_threshold_ms=500,
             ),
         ),

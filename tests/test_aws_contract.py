@@ -18,7 +18,6 @@ from aws_cdk import aws_ec2 as ec2
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
     AcceleratorType,
-    BlueGreenUpdate,
     ContainerImage,
     DeploymentGuardrails,
     EIEndpoint,
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUCCESSOR = AcceleratorMode.SUCCESSOR
 MXNET = ContainerImage.from_ei_framework(EIFramework.MXNET, "1.7.0")
 SCALING = VariantAutoscaling(min_instance_count=1, max_instance_count=4, target_invocations_per_instance=100)
-LINEAR = DeploymentGuardrails(update=BlueGreenUpdate(traffic_shift=TrafficShift.linear(percent=50, wait_seconds=60)))
+LINEAR = DeploymentGuardrails.blue_green(TrafficShift.linear(percent=50, wait=cdk.Duration.minutes(1)))
 
 
 def template_of(stack: cdk.Stack) -> dict[str, Any]:
@@ -141,7 +140,7 @@ def test_ei_in_a_vpc_gets_an_interface_endpoint_and_two_security_groups(make_end
 def test_ei_in_one_availability_zone_is_refused(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     with pytest.raises(
-        EIEndpointPropsError, match=r"vpc.subnets: Elastic Inference in a VPC needs subnets in at least 2"
+        EIEndpointPropsError, match=r"vpc.vpc_subnets: Elastic Inference in a VPC needs subnets in at least 2"
     ):
         make_endpoint(stack=stack, vpc=VpcPlacement(vpc=isolated_vpc(stack, zones=1)))
     assert stack.node.try_find_child("Endpoint") is None
@@ -428,3 +427,12 @@ def test_make_reviews_update_section_marks_the_failing_change() -> None:
     rows = "\n".join(update_section(autoscaled_template(mode=SUCCESSOR), autoscaled_template()))
     assert "| **fails on AWS** | autoscaled variant Primary changes instance type" in rows
     assert "instance counts set by auto scaling are kept; DesiredWeight from the template" in rows
+
+
+def test_a_subnet_selection_in_one_zone_is_refused_for_ei(make_endpoint: EndpointFactory) -> None:
+    stack = new_stack()
+    vpc = isolated_vpc(stack, zones=2)
+    one_zone = ec2.SubnetSelection(availability_zones=[vpc.availability_zones[0]])
+    with pytest.raises(EIEndpointPropsError, match=r"needs subnets in at least 2 Availability Zones"):
+        make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone))
+    make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone), accelerator_mode=SUCCESSOR)

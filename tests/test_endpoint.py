@@ -299,3 +299,14 @@ def test_cdk_validation_of_accelerator_type_is_acknowledged_on_the_endpoint_conf
             if any("CloudFormation-Validate::F3002" in str(m.data) for m in child.node.metadata)
         ]
         assert acknowledged == [f"{env_stack.stack_name}/ImageClassifier/EndpointConfig"]
+
+
+def test_the_constructs_keyword_arguments_are_exactly_its_props() -> None:
+    import inspect
+
+    from sagemaker_ei_endpoint import EIEndpoint
+    from sagemaker_ei_endpoint.plan import PROP_NAMES
+
+    parameters = inspect.signature(EIEndpoint.__init__).parameters
+    keywords = {n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert keywords == PROP_NAMES

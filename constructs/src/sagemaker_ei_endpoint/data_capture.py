@@ -13,28 +13,27 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .binding import Binding, WildcardGrant
+from .compliance import acknowledge_capture_bucket
 from .tokens import is_known
 
-PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
-REPLICATION_RULES = tuple(f"{pack}::{pack}-S3BucketReplicationEnabled" for pack in PACKS)
-REPLICATION_REASON = (
-    "captured traffic is a sample kept for monitoring, not a system of record; cross-region replication "
-    "is an organisation-wide disaster-recovery choice, add it with your own bucket"
+CAPTURE_WILDCARD_REASON = (
+    "SageMaker names the captured files itself, under the capture prefix; the role may only put objects "
+    "there, in that one bucket"
 )
-ACCESS_LOG_RULES = ("AwsSolutions::AwsSolutions-S1", *(f"{pack}::{pack}-S3BucketLoggingEnabled" for pack in PACKS))
-ACCESS_LOG_REASON = (
-    "the only writer is this endpoint's execution role, whose calls CloudTrail records; pass "
-    "DataCapture(access_logs_bucket=...) to add S3 server access logs"
-)
-
-
-def _acknowledge(bucket: s3.Bucket, rules: tuple[str, ...], reason: str) -> None:
-    cdk.Validations.of(bucket).acknowledge(*(cdk.Acknowledgment(id=rule, reason=reason) for rule in rules))
 
 
 class CaptureMode(enum.Enum):
     INPUT = "Input"
     OUTPUT = "Output"
+
+
+@dataclass(frozen=True)
+class CaptureDestination:
+    """Where a bound DataCapture writes: the EndpointConfig's DataCaptureConfig and its bucket."""
+
+    config: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty
+    bucket: s3.IBucket
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,11 +71,10 @@ class DataCapture:
             )
         return problems
 
-    def bind(
-        self, scope: Construct, key: kms.IKey | None
-    ) -> tuple[sagemaker.CfnEndpointConfig.DataCaptureConfigProperty, list[iam.PolicyStatement], s3.IBucket]:
+    def bind(self, scope: Construct, key: kms.IKey | None) -> Binding[CaptureDestination]:
         bucket = self.bucket or self._create_bucket(scope, key)
-        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.objects_arn(bucket)])]
+        objects = self.objects_arn(bucket)
+        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])]
         # SageMaker writes with the execution role; with SSE-KMS it needs a data key.
         encryption_key = bucket.encryption_key or key
         if encryption_key is not None:
@@ -92,7 +90,9 @@ class DataCapture:
                 sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m.value) for m in self.capture_modes
             ],
         )
-        return config, statements, bucket
+        return Binding(
+            CaptureDestination(config, bucket), tuple(statements), (WildcardGrant(objects, CAPTURE_WILDCARD_REASON),)
+        )
 
     def objects_arn(self, bucket: s3.IBucket) -> str:
         """Where captured files land: SageMaker picks the key names, so the role needs the prefix."""
@@ -111,11 +111,5 @@ class DataCapture:
             removal_policy=self.removal_policy,
             server_access_logs_bucket=self.access_logs_bucket,
         )
-        _acknowledge(bucket, REPLICATION_RULES, REPLICATION_REASON)
-        if self.access_logs_bucket is None:
-            _acknowledge(bucket, ACCESS_LOG_RULES, ACCESS_LOG_REASON)
-            # checkov reads its own skips from the resource's template metadata.
-            resource = bucket.node.default_child
-            assert isinstance(resource, cdk.CfnResource)
-            resource.add_metadata("checkov", {"skip": [{"id": "CKV_AWS_18", "comment": ACCESS_LOG_REASON}]})
+        acknowledge_capture_bucket(bucket, access_logs=self.access_logs_bucket is not None)
         return bucket

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .accelerator import AcceleratorType
+from .errors import EIEndpointPropsError
 from .images import ContainerImage
 from .variants import ProductionVariant
 
@@ -40,7 +41,7 @@ class AcceleratorMode(enum.Enum):
             return cls(value)
         except ValueError:
             expected = ", ".join(m.value for m in cls)
-            raise ValueError(f"accelerator_mode: expected one of {expected}, got {value!r}") from None
+            raise EIEndpointPropsError([f"accelerator_mode: expected one of {expected}, got {value!r}"]) from None
 
 
 # host instance type of an EI variant -> its successor, with the host's (vCPUs, GiB) for the reasoning.
@@ -137,8 +138,8 @@ def plan_successor(
         ]
     try:
         successor = image.successor(processor="gpu" if gpu == {True} else "cpu")
-    except ValueError as error:
-        return None, [f"successor_image: no successor for {image.label!r}: {error}"]
+    except EIEndpointPropsError as error:
+        return None, [f"successor_image: no successor for {image.label!r}: {'; '.join(error.problems)}"]
     if successor is None:
         return None, [
             f"successor_image: {image.label!r} is your own image; give successor_image=..., or "
