@@ -18,6 +18,7 @@ from .execution_role import acknowledge_resource_wildcard, create_execution_role
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
 from .instance_types import has_instance_storage, is_accelerated_instance
+from .key_policy import create_endpoint_key
 from .model_data import ModelData
 from .network import VpcPlacement
 from .successor import AcceleratorMode, plan_successor
@@ -124,9 +125,7 @@ class EIEndpoint(Construct):
         encrypt_volume = storage_encryption and not any(has_instance_storage(t) for t in self.deployed_instance_types)
         self.encryption_key: kms.IKey | None = encryption_key
         if self.encryption_key is None and (encrypt_volume or data_capture):
-            self.encryption_key = kms.Key(
-                self, "Key", enable_key_rotation=True, description="SageMaker endpoint storage and captured data"
-            )
+            self.encryption_key = create_endpoint_key(self)
         image_binding = deployed_image.bind(self)
         data_binding = model_data.bind(self) if model_data else None
         statements = [*image_binding.statements, *(data_binding.statements if data_binding else ())]
