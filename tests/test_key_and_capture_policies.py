@@ -17,8 +17,7 @@ CRYPTO_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEn
 
 
 def resources(stack: cdk.Stack, type_name: str) -> dict[str, Any]:
-    found: dict[str, Any] = assertions.Template.from_stack(stack).find_resources(type_name)
-    return found
+    return dict(assertions.Template.from_stack(stack).find_resources(type_name))
 
 
 def key_statements(stack: cdk.Stack) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ the checked-in tooling account and moved to another one."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -312,3 +313,43 @@ def test_the_smoke_test_role_can_be_asked_for_outside_the_pipeline() -> None:
     template = assertions.Template.from_stack(build_app(app, {})["prod"])
     template.resource_count_is("AWS::IAM::Role", 2)  # the execution role and the smoke-test role
     assert "SmokeTestRoleArn" in template.to_json()["Outputs"]
+
+
+EXECUTION_POLICY = ROOT / "docs" / "cfn-execution-policy.json"
+SERVICE_OF_TYPE = {
+    "AWS::ApplicationAutoScaling": "application-autoscaling",
+    "AWS::CloudWatch": "cloudwatch",
+    "AWS::IAM": "iam",
+    "AWS::KMS": "kms",
+    "AWS::S3": "s3",
+    "AWS::SNS": "sns",
+    "AWS::SageMaker": "sagemaker",
+}
+
+
+def test_bootstrap_execution_policy_covers_every_workload_resource_type_and_no_whole_service(
+    environment_sets: dict[str, dict[str, Template]], pipeline_sets: dict[str, dict[str, Template]]
+) -> None:
+    document = json.loads(EXECUTION_POLICY.read_text())
+    granted = [a for s in document["Statement"] for a in as_list(s["Action"])]
+    assert not [a for a in granted if a == "*" or a.endswith(":*")]
+    workload = [t for templates in environment_sets.values() for t in templates.values()]
+    workload += list(stage_templates(pipeline_sets["pipeline"]).values())
+    types = {r["Type"] for t in workload for r in t["Resources"].values()}
+    for type_name in types:
+        service = SERVICE_OF_TYPE["::".join(type_name.split("::")[:2])]
+        assert any(a.startswith(f"{service}:") for a in granted), type_name
+    # Roles the stacks create can only be passed to SageMaker.
+    (pass_role,) = [s for s in document["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_readme_bootstraps_workload_accounts_trusting_the_tooling_account_only() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("cdk bootstrap aws://") : readme.index("```", readme.index("cdk bootstrap aws://"))]
+    assert "AdministratorAccess" not in block
+    trusted = set(re.findall(r"--trust(?:-for-lookup)?[ =](\S+)", block))
+    assert trusted == {PIPELINE.account}
+    assert "--cloudformation-execution-policies arn:aws:iam::$account:policy/SageMakerEIDeploy" in block
+    targets = {env.stage_account or "" for env in ENVIRONMENTS.values()}
+    assert all(account in block for account in targets)
