@@ -18,6 +18,7 @@ from stacks.app_builder import PipelineSettingsError, build_app, build_pipeline_
 from stacks.environments import ENVIRONMENTS, PIPELINE
 from stacks.pipeline_stack import pinned_cli_version
 from tests.conftest import ROOT, cdk_json_context
+from tools.review import access_rows
 
 Template = dict[str, Any]
 MOVED_ACCOUNT = "444444444444"
@@ -353,3 +354,20 @@ def test_readme_bootstraps_workload_accounts_trusting_the_tooling_account_only()
     assert "--cloudformation-execution-policies arn:aws:iam::$account:policy/SageMakerEIDeploy" in block
     targets = {env.stage_account or "" for env in ENVIRONMENTS.values()}
     assert all(account in block for account in targets)
+
+
+def test_review_report_shows_who_may_assume_administer_and_use(
+    pipeline_sets: dict[str, dict[str, Template]],
+) -> None:
+    rows = {(r[0], r[1]): r[2:] for r in access_rows(stage_templates(pipeline_sets["pipeline"])["prod"])}
+    tooling = f"arn:<AWS::Partition>:iam::{PIPELINE.account}"
+    assert rows[("SmokeTestRole434B99C6", "-")] == (
+        "Allow",
+        f"AWS: {tooling}:root",
+        "sts:AssumeRole",
+        f"ArnEquals aws:PrincipalArn = {tooling}:role/SageMakerEI-pipeline-smoke-prod",
+    )
+    assert rows[("ImageClassifierKeyC211A5C1", "UseThroughSageMakerAndS3")][3] == (
+        "StringEquals kms:ViaService = sagemaker.us-east-1.amazonaws.com, s3.us-east-1.amazonaws.com"
+    )
+    assert rows[("ImageClassifierKeyC211A5C1", "KeyAdministration")][2].startswith("24 actions: ")
