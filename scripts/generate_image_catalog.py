@@ -21,6 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from generated_file import write_or_check
+
 SAGEMAKER_CORE_VERSION = "2.27.0"
 CONFIG_PATH_IN_WHEEL = "sagemaker/core/image_uri_config/"
 FRAMEWORKS = ("tensorflow", "mxnet", "pytorch")
@@ -119,16 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         config_dir = args.config_dir or download_config_dir(Path(tmp))
         text = render(build_catalog(config_dir))
 
-    if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is stale: run scripts/generate_image_catalog.py", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(text)
-    print(f"wrote {args.output}")
-    return 0
+    return write_or_check(args.output, text, check=args.check, generator="scripts/generate_image_catalog.py")
 
 
 if __name__ == "__main__":

@@ -44,11 +44,35 @@ class EndpointStack(cdk.Stack):
             cdk.Tags.of(self).add(key, value)
 
     def _alarm_topic(self) -> sns.Topic:
-        """Where the endpoints' rollback alarms notify: subscribe your on-call channel to it."""
+        """Where the endpoints' rollback alarms notify: subscribe your on-call channel to it.
+
+        A topic policy replaces SNS's default one, so CloudWatch needs its own Allow to publish, and
+        to an encrypted topic kms:Decrypt and kms:GenerateDataKey* on its key (Amazon SNS developer
+        guide, "Enable compatibility between event sources from AWS services and encrypted topics",
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+        Both grants are limited to this account's alarms of this stack (CloudFormation names them
+        <stack name>-<logical id>-<suffix>), against the confused deputy (IAM user guide, "The confused
+        deputy problem", https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+        """
+        cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{self.stack_name}-*"
+        conditions = {"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {"aws:SourceArn": alarms}}
         key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="SageMaker endpoint alarm topic")
-        # CloudWatch publishes alarm notifications to the encrypted topic as itself.
-        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
-        return sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[cloudwatch],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions=conditions,
+            )
+        )
+        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[cloudwatch], actions=["sns:Publish"], resources=[topic.topic_arn], conditions=conditions
+            )
+        )
+        return topic
 
     def _endpoint(self, settings: EndpointSettings) -> EIEndpoint:
         model_data = None

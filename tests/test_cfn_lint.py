@@ -1,4 +1,5 @@
-"""cfn-lint accepts every environment template, except E3002 on AcceleratorType while EI is in use."""
+"""cfn-lint accepts every environment template, except E3002 on AcceleratorType and W3037 on
+elastic-inference:Connect while EI is in use."""
 
 from __future__ import annotations
 
@@ -24,8 +25,14 @@ def test_ei_templates_have_no_finding_but_the_accelerator_type(
     assert lint(template, env) == []
     without_exception = lint(template, env, allow=False)
     variants = sum(len(e.variants) for e in ENVIRONMENTS[env].endpoints)
-    assert len(without_exception) == variants
-    assert all(f.startswith("E3002 ") and f.split(":")[0].endswith("/AcceleratorType") for f in without_exception)
+    accelerators = [f for f in without_exception if f.startswith("E3002 ")]
+    connects = [f for f in without_exception if f.startswith("W3037 ")]
+    assert len(accelerators) == variants
+    assert all(f.split(":")[0].endswith("/AcceleratorType") for f in accelerators)
+    # IAM no longer lists Elastic Inference; the action is what AWS's EI setup page requires.
+    assert len(connects) == len(ENVIRONMENTS[env].endpoints)
+    assert all(f.split(":")[0].endswith("/Action") and "'elastic-inference' is not one of" in f for f in connects)
+    assert len(without_exception) == len(accelerators) + len(connects)
 
 
 def test_any_other_cfn_lint_error_fails_the_check(environment_templates: dict[str, assertions.Template]) -> None:

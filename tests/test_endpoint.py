@@ -92,7 +92,8 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
     (key_id,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("ImageClassifierKey")]
     (bucket_id,) = template.find_resources("AWS::S3::Bucket")
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
-        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
+        # ec2:DescribeVpcEndpoints and elastic-inference:Connect: AWS's "Set Up to Use EI" page.
+        {"Action": ["ec2:DescribeVpcEndpoints", "ecr:GetAuthorizationToken"], "Effect": "Allow", "Resource": "*"},
         {
             "Action": "cloudwatch:PutMetricData",
             "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
@@ -103,6 +104,11 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
             "Effect": "Allow",
             "Resource": [partition_arn(log_groups), partition_arn(f"{log_groups}:log-stream:*")],
+        },
+        {
+            "Action": "elastic-inference:Connect",
+            "Effect": "Allow",
+            "Resource": partition_arn(":elastic-inference:us-east-1:*:elastic-inference-accelerator/*"),
         },
         {
             "Action": "s3:GetObject",

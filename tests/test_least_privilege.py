@@ -15,6 +15,7 @@ import pytest
 from aws_cdk import assertions
 
 from stacks.app_builder import PipelineSettingsError, build_app, build_pipeline_app
+from stacks.app_errors import synth_or_exit
 from stacks.environments import ENVIRONMENTS, PIPELINE
 from stacks.pipeline_stack import pinned_cli_version
 from tests.conftest import ROOT, cdk_json_context
@@ -26,10 +27,6 @@ MOVED_CONNECTION = f"arn:aws:codeconnections:us-east-1:{MOVED_ACCOUNT}:connectio
 MOVED_CONTEXT = {"pipeline_account": MOVED_ACCOUNT, "pipeline_connection_arn": MOVED_CONNECTION}
 # Condition keys that tie a service principal's grant to this account, a resource, or a service path.
 SERVICE_GRANT_CONDITION_KEYS = ("aws:SourceAccount", "aws:SourceArn", "kms:ViaService", "kms:EncryptionContext")
-# Unconditioned service grants that another change removes; each entry must still match one.
-PENDING_SERVICE_GRANTS = {
-    "AlarmTopicKey": "the alarm topic key's grant to cloudwatch.amazonaws.com is conditioned by the alarm topic change"
-}
 
 
 def synth_assembly(outdir: Path, context: dict[str, str]) -> dict[str, Template]:
@@ -142,12 +139,7 @@ def unconditioned_service_grants(templates: dict[str, Template]) -> list[tuple[s
 def test_every_service_principal_grant_in_a_key_topic_or_bucket_policy_is_conditioned(
     every_template: dict[str, Template],
 ) -> None:
-    found = unconditioned_service_grants(every_template)
-    assert [f for f in found if not f[1].startswith(tuple(PENDING_SERVICE_GRANTS))] == []
-    # Each pending exception still matches a grant: drop it from the list once its change lands.
-    assert {prefix for prefix in PENDING_SERVICE_GRANTS if any(f[1].startswith(prefix) for f in found)} == set(
-        PENDING_SERVICE_GRANTS
-    )
+    assert unconditioned_service_grants(every_template) == []
 
 
 def test_an_unconditioned_service_grant_is_found() -> None:
@@ -371,3 +363,17 @@ def test_review_report_shows_who_may_assume_administer_and_use(
         "StringEquals kms:ViaService = sagemaker.us-east-1.amazonaws.com, s3.us-east-1.amazonaws.com"
     )
     assert rows[("ImageClassifierKeyC211A5C1", "KeyAdministration")][2].startswith("24 actions: ")
+
+
+def test_pipeline_settings_errors_print_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = cdk.App(context={"pipeline": "true", "pipeline_account": "111111111111"}, outdir=str(tmp_path))
+    with pytest.raises(SystemExit):
+        synth_or_exit(str(tmp_path), lambda: build_pipeline_app(app))
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: pipeline_connection_arn: expected a connection in the pipeline account 111111111111, "
+        f"got {PIPELINE.connection_arn!r}",
+        "error: pipeline_account: '111111111111' is also staging's account; the tooling account must hold no "
+        "workload environment",
+    ]

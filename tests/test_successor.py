@@ -126,9 +126,9 @@ def test_variant_override_wins_over_the_table(make_endpoint: EndpointFactory) ->
 def test_unknown_host_without_override_is_refused_naming_the_field(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     with pytest.raises(
-        EIEndpointPropsError, match=r"variants\[0\].instance_type: no successor known for 'ml.x1.16xlarge'"
+        EIEndpointPropsError, match=r"variants\[0\].instance_type: no successor known for 'ml.r5.24xlarge'"
     ):
-        make_endpoint(stack=stack, accelerator_mode=SUCCESSOR, variants=[variant(instance_type="ml.x1.16xlarge")])
+        make_endpoint(stack=stack, accelerator_mode=SUCCESSOR, variants=[variant(instance_type="ml.r5.24xlarge")])
     assert stack.node.children == []
 
 

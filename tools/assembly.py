@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,25 @@ class SynthesizedStack:
     account: str | None
     region: str | None
     template: dict[str, Any]
+
+
+def of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    """The resources of ``template`` of one type, by logical id."""
+    return {k: r for k, r in template.get("Resources", {}).items() if r.get("Type") == resource_type}
+
+
+def readable(value: Any) -> str:
+    """A template value with its Ref/GetAtt/Join written out, e.g. s3://<CaptureBucket>/data-capture."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(readable(p) for p in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    return json.dumps(value)
 
 
 def read_stacks(cdk_out: Path) -> list[SynthesizedStack]:

@@ -26,8 +26,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tools.assembly import SynthesizedStack, read_stacks
+from tools.assembly import SynthesizedStack, of_type, read_stacks, readable
 from tools.synth_summary import SUCCESSOR_METADATA
+from tools.update_rules import CONTRACT, update_behaviour, update_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "tests" / "__snapshots__" / "test_snapshots"
@@ -82,24 +83,6 @@ def create_only_properties(resource_type: str) -> frozenset[str]:
         return frozenset()
     schema = json.loads((schemas / "resources" / f"{name}.json").read_text())
     return frozenset(p.removeprefix("/properties/") for p in schema.get("createOnlyProperties", []))
-
-
-def readable(value: Any) -> str:
-    """A template value with its Ref/GetAtt/Join written out, e.g. s3://<CaptureBucket>/data-capture."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(readable(p) for p in parts)
-    if isinstance(value, dict) and "Ref" in value:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return "<{}.{}>".format(*value["Fn::GetAtt"])
-    return json.dumps(value)
-
-
-def of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
-    return {k: r for k, r in template.get("Resources", {}).items() if r["Type"] == resource_type}
 
 
 # ---- what the environment deploys --------------------------------------------------------------
@@ -337,7 +320,14 @@ def with_dependents(changes: list[Change], template: Mapping[str, Any]) -> list[
 # ---- the report ---------------------------------------------------------------------------------
 
 
-def report(env: str, stack: SynthesizedStack, changes: Sequence[Change], diff_text: str, base: str) -> str:
+def report(
+    env: str,
+    stack: SynthesizedStack,
+    changes: Sequence[Change],
+    diff_text: str,
+    base: str,
+    baseline: Mapping[str, Any] | None = None,
+) -> str:
     template = stack.template
     where = f"{stack.account or 'CLI account'} / {stack.region or 'CLI region'}"
     parts = [
@@ -367,6 +357,13 @@ def report(env: str, stack: SynthesizedStack, changes: Sequence[Change], diff_te
         mermaid(template),
         "```",
         "",
+        "## What AWS does on update",
+        "",
+        "SageMaker's documented behaviour, not the template's wording; each rule and its AWS source: "
+        f"[{CONTRACT}](../{CONTRACT}).",
+        "",
+        *update_section(template, baseline or {"Resources": {}}),
+        "",
         "## Changes against the baseline",
         "",
     ]
@@ -380,6 +377,12 @@ def report(env: str, stack: SynthesizedStack, changes: Sequence[Change], diff_te
         parts.append("No changes.")
     parts += ["", "<details><summary>cdk diff</summary>", "", "```", diff_text.strip(), "```", "", "</details>", ""]
     return "\n".join(parts)
+
+
+def update_section(template: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
+    rows = [(endpoint, aspect, text) for endpoint, aspect, text in update_behaviour(template)]
+    rows += [(f.endpoint, f"**{f.severity}**", f.text) for f in update_findings(baseline, template)]
+    return [_markdown_table(("endpoint", "aspect", "what SageMaker does"), rows)]
 
 
 def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -448,7 +451,13 @@ def review(*, base: str | None, out: Path, context: Mapping[str, str]) -> list[P
             diff_text = cdk_diff(stack.name, before, workdir / "current.out")
             changes = with_dependents(parse_diff(diff_text), stack.template)
             path = out / f"{env}.md"
-            path.write_text(report(env, stack, changes, diff_text, base or "committed snapshots"))
+            text = report(env, stack, changes, diff_text, base or "committed snapshots", baseline.get(env))
+            path.write_text(text)
+            failing = [
+                f for f in update_findings(baseline.get(env, {}), stack.template) if f.severity == "fails on AWS"
+            ]
+            for finding in failing:
+                print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
             written.append(path)
     return written
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import aws_cdk as cdk
+from . import api_constraints
+from .errors import EIEndpointPropsError
+from .tokens import is_known
 
 # Accelerator memory in GiB, from the EI product page; the successor mapping reasons with it.
 _MEMORY_GIB: dict[str, int] = {
@@ -32,16 +34,19 @@ class AcceleratorType:
     EIA2_XLARGE: ClassVar[AcceleratorType]
 
     def __init__(self, name: str) -> None:
+        # The constructor checks as ``of`` does: no AcceleratorType holds a size SageMaker's API lacks.
+        if is_known(name) and name not in api_constraints.enum("accelerator_type"):
+            raise EIEndpointPropsError(
+                [
+                    f"accelerator_type: unknown Elastic Inference accelerator {name!r}; "
+                    f"expected one of {', '.join(api_constraints.enum('accelerator_type'))}"
+                ]
+            )
         self._name = name
 
     @classmethod
     def of(cls, name: str) -> AcceleratorType:
         """The accelerator called ``name``; unresolved tokens are passed through unjudged."""
-        if not cdk.Token.is_unresolved(name) and name not in _MEMORY_GIB:
-            raise ValueError(
-                f"accelerator_type: unknown Elastic Inference accelerator {name!r}; "
-                f"expected one of {', '.join(_MEMORY_GIB)}"
-            )
         return cls(name)
 
     @classmethod

@@ -13,6 +13,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from . import contract
+from .contract import WARNING_EI_ZONES_UNKNOWN, WARNING_GUARDRAILS_IGNORED, WARNING_NETWORK_ISOLATION
 from .data_capture import DataCapture
 from .execution_role import acknowledge_resource_wildcard, create_execution_role
 from .guardrails import DeploymentGuardrails
@@ -39,8 +41,8 @@ class EIEndpoint(Construct):
     Emits ``AWS::SageMaker::Model``, ``AWS::SageMaker::EndpointConfig`` with ``AcceleratorType``
     on each production variant, and ``AWS::SageMaker::Endpoint``. The model and endpoint
     config are never given fixed names, so CloudFormation can replace them on change.
-    Secure by default: the storage volume is KMS-encrypted with a created key (rotation on) and
-    the model runs network-isolated.
+    Secure by default: the storage volume is KMS-encrypted with a created key (rotation on), and the
+    model runs network-isolated wherever AWS documents that it can (see ``network_isolation``).
 
     Elastic Inference is retired by AWS: the construct warns once per endpoint
     (acknowledge with ``Annotations.of(endpoint).acknowledge_warning(WARNING_EI_RETIRED)``).
@@ -59,11 +61,17 @@ class EIEndpoint(Construct):
     :param storage_encryption: set False to leave the storage volume unencrypted by KMS.
         Default: True. Variants on instances with local NVMe storage are never given a
         KmsKeyId: SageMaker refuses it there and encrypts those volumes in hardware.
-    :param network_isolation: Default: True, the container makes no outbound network calls.
-    :param vpc: Default: none, the model runs outside your VPCs.
+    :param network_isolation: the container makes no outbound network calls. Default: off with Elastic
+        Inference (AWS documents no EI setup with isolation: the accelerator is reached over the
+        network) and for the managed TensorFlow and PyTorch images (AWS lists them as not supporting
+        isolation); on otherwise. An explicit True where AWS does not support it is warned about.
+    :param vpc: Default: none, the model runs outside your VPCs. With Elastic Inference, an interface
+        endpoint of the EI runtime and its security groups are created (or ``elastic_inference_endpoint``
+        is used) and the subnets must span two Availability Zones.
     :param data_capture: Default: none.
     :param deployment: blue/green or rolling updates with rollback alarms. Default: none,
-        SageMaker's own blue/green all-at-once update.
+        SageMaker's own blue/green all-at-once update. SageMaker does not apply guardrails to Elastic
+        Inference or Inf1 endpoints: a warning says so and the update falls back to all-at-once.
     :param alarm_topic: SNS topic the created alarms notify. Default: none.
     :param accelerator_mode: Default: ``AcceleratorMode.ELASTIC_INFERENCE``, AcceleratorType on every
         variant. ``AcceleratorMode.SUCCESSOR`` deploys each variant on its successor instance
@@ -88,7 +96,7 @@ class EIEndpoint(Construct):
         endpoint_name: str | None = None,
         encryption_key: kms.IKey | None = None,
         storage_encryption: bool = True,
-        network_isolation: bool = True,
+        network_isolation: bool | None = None,
         vpc: VpcPlacement | None = None,
         data_capture: DataCapture | None = None,
         deployment: DeploymentGuardrails | None = None,
@@ -97,12 +105,13 @@ class EIEndpoint(Construct):
         successor_image: ContainerImage | None = None,
         image_runs_unchanged_on_successor: bool = False,
     ) -> None:
+        elastic_inference = accelerator_mode is AcceleratorMode.ELASTIC_INFERENCE
         problems = validate_endpoint_props(variants=variants, endpoint_name=endpoint_name)
         problems += data_capture.problems() if data_capture else []
         problems += deployment.problems(len(variants)) if deployment else []
-        problems += vpc.problems() if vpc else []
+        problems += vpc.problems(elastic_inference=elastic_inference) if vpc else []
         successor = None
-        if accelerator_mode is AcceleratorMode.SUCCESSOR and not problems:
+        if not elastic_inference and not problems:
             successor, successor_problems = plan_successor(
                 variants=variants,
                 image=image,
@@ -112,13 +121,17 @@ class EIEndpoint(Construct):
             problems += successor_problems
         deployed_image = successor.image if successor else image
         problems += deployed_image.problems(cdk.Stack.of(scope))
+        deployed_instance_types = successor.instance_types if successor else tuple(v.instance_type for v in variants)
+        if not problems:
+            problems += contract.autoscaling_problems(variants, deployed_instance_types)
         if problems:
             raise EIEndpointPropsError(problems)
         super().__init__(scope, construct_id)
         self.accelerator_mode = accelerator_mode
         self.variants = tuple(variants)
-        self.deployed_instance_types = (
-            successor.instance_types if successor else tuple(v.instance_type for v in variants)
+        self.deployed_instance_types = deployed_instance_types
+        self.network_isolation, isolation_warning = contract.network_isolation(
+            network_isolation, elastic_inference=elastic_inference, image=deployed_image
         )
 
         # SageMaker refuses a KmsKeyId for instances with local NVMe storage (encrypted in hardware).
@@ -140,7 +153,7 @@ class EIEndpoint(Construct):
         self.execution_policy: iam.ManagedPolicy | None = None
         if role is None:
             self.role, self.execution_policy = create_execution_role(
-                self, statements=statements, in_vpc=vpc is not None
+                self, statements=statements, in_vpc=vpc is not None, elastic_inference=elastic_inference
             )
             if data_capture and self.capture_bucket:
                 acknowledge_resource_wildcard(
@@ -156,8 +169,8 @@ class EIEndpoint(Construct):
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
-            enable_network_isolation=network_isolation,
-            vpc_config=vpc.bind(self) if vpc else None,
+            enable_network_isolation=self.network_isolation,
+            vpc_config=vpc.bind(self, elastic_inference=elastic_inference) if vpc else None,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.image_uri,
                 model_data_url=self.model_data_url,
@@ -192,11 +205,22 @@ class EIEndpoint(Construct):
             # config updates, so a fixed name does not block replacement of the config.
             endpoint_name = cdk.Names.unique_resource_name(self, max_length=63, separator="-")
         self._known_endpoint_name = endpoint_name
+        autoscaled = any(v.autoscaling is not None for v in self.variants)
         self.endpoint = sagemaker.CfnEndpoint(
             self,
             "Resource",
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
+            # Without this, every update resets autoscaled instance counts to InitialInstanceCount
+            # (UpdateEndpoint's default). Weights are the template's to set, so they are excluded.
+            # SageMaker API reference, UpdateEndpoint: RetainAllVariantProperties,
+            # ExcludeRetainedVariantProperties (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
+            retain_all_variant_properties=True if autoscaled else None,
+            exclude_retained_variant_properties=[
+                sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
+            ]
+            if autoscaled
+            else None,
         )
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
@@ -220,10 +244,47 @@ class EIEndpoint(Construct):
 
         if storage_encryption and not encrypt_volume:
             self._acknowledge_instance_storage()
+        self._annotate_contract(
+            isolation_warning=isolation_warning,
+            guardrails_warning=contract.ignored_guardrails(
+                deployment, elastic_inference=elastic_inference, deployed_instance_types=deployed_instance_types
+            ),
+            vpc=vpc if elastic_inference else None,
+        )
         if successor:
             self._annotate_successor(image, deployed_image)
         else:
             self._annotate_elastic_inference()
+
+    def _annotate_contract(
+        self, *, isolation_warning: str | None, guardrails_warning: str | None, vpc: VpcPlacement | None
+    ) -> None:
+        """Warn where AWS will not do what the props ask; each warning can be acknowledged by its id."""
+        annotations = cdk.Annotations.of(self)
+        if isolation_warning:
+            annotations.add_warning_v2(WARNING_NETWORK_ISOLATION, isolation_warning)
+        if guardrails_warning:
+            annotations.add_warning_v2(WARNING_GUARDRAILS_IGNORED, guardrails_warning)
+        if vpc is not None and vpc.elastic_inference_endpoint is None and vpc.availability_zones() is None:
+            annotations.add_warning_v2(
+                WARNING_EI_ZONES_UNKNOWN,
+                "vpc.subnets: their Availability Zones are not known at synth time; Elastic Inference fails "
+                "unless its interface endpoint spans at least two, so check the subnets you deploy into",
+            )
+        if not self.network_isolation:
+            # checkov reads its skips from the resource's metadata; the reason is AWS's, from contract.py.
+            self.model.add_metadata(
+                "checkov",
+                {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_370",
+                            "comment": "network isolation off: AWS documents no Elastic Inference setup with it, "
+                            "and lists the managed TensorFlow and PyTorch containers as not supporting it",
+                        }
+                    ]
+                },
+            )
 
     def _acknowledge_instance_storage(self) -> None:
         reason = (

@@ -32,6 +32,13 @@ VPC_ACTIONS = (
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 )
+# What an Elastic Inference model needs to attach its accelerator (SageMaker developer guide, "Set Up to
+# Use EI", https://docs.aws.amazon.com/sagemaker/latest/dg/ei-setup.html): elastic-inference:Connect
+# and ec2:DescribeVpcEndpoints. Connect is scoped to accelerators of the endpoint's region; SageMaker
+# picks the accelerator (and the account that holds it) when it attaches one, so the id and account
+# stay wildcards. ec2:DescribeVpcEndpoints takes no resource ARN.
+EI_CONNECT_ACTIONS = ("elastic-inference:Connect",)
+EI_DESCRIBE_ACTIONS = ("ec2:DescribeVpcEndpoints",)
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,11 @@ class Binding:
 
 
 def create_execution_role(
-    scope: Construct, *, statements: Sequence[iam.PolicyStatement], in_vpc: bool
+    scope: Construct, *, statements: Sequence[iam.PolicyStatement], in_vpc: bool, elastic_inference: bool
 ) -> tuple[iam.Role, iam.ManagedPolicy]:
     """A role SageMaker can assume, with one customer-managed policy holding exactly ``statements``
-    plus ECR login, endpoint metrics and logs (and network interfaces when ``in_vpc``).
+    plus ECR login, endpoint metrics and logs (and network interfaces when ``in_vpc``, and the
+    Elastic Inference connection when ``elastic_inference``).
 
     A managed policy rather than the role's default inline policy: compliance packs
     (HIPAA, NIST 800-53, PCI DSS) refuse inline policies.
@@ -64,8 +72,13 @@ def create_execution_role(
         resource_name=f"{LOG_GROUP_PREFIX}*",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
+    unscoped = [
+        *ECR_LOGIN_ACTIONS,
+        *(VPC_ACTIONS if in_vpc else ()),
+        *(EI_DESCRIBE_ACTIONS if elastic_inference else ()),
+    ]
     base = [
-        iam.PolicyStatement(actions=list(ECR_LOGIN_ACTIONS) + (list(VPC_ACTIONS) if in_vpc else []), resources=["*"]),
+        iam.PolicyStatement(actions=unscoped, resources=["*"]),
         iam.PolicyStatement(
             actions=list(METRIC_ACTIONS),
             resources=["*"],
@@ -73,14 +86,28 @@ def create_execution_role(
         ),
         iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[log_groups, f"{log_groups}:log-stream:*"]),
     ]
+    accelerators = None
+    if elastic_inference:
+        accelerators = stack.format_arn(
+            service="elastic-inference", account="*", resource="elastic-inference-accelerator", resource_name="*"
+        )
+        base.append(iam.PolicyStatement(actions=list(EI_CONNECT_ACTIONS), resources=[accelerators]))
     policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], statements=[*base, *statements])
     cdk.Validations.of(policy).acknowledge(
         cdk.Acknowledgment(
             id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData (limited by a namespace condition) and "
-            "the EC2 network-interface actions of a VPC model take no resource ARN",
+            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData (limited by a namespace condition), "
+            "ec2:DescribeVpcEndpoints of Elastic Inference and the EC2 network-interface actions of a VPC model "
+            "take no resource ARN",
         )
     )
+    if accelerators is not None:
+        acknowledge_resource_wildcard(
+            policy,
+            accelerators,
+            "SageMaker chooses the Elastic Inference accelerator, and the account that holds it, when it "
+            "attaches one; the role may connect only to accelerators in this region",
+        )
     for resource in (log_groups, f"{log_groups}:log-stream:*"):
         acknowledge_resource_wildcard(
             policy,

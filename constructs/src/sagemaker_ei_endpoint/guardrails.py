@@ -78,6 +78,15 @@ class DeploymentGuardrails:
     error_threshold: int = 1
     extra_alarms: Sequence[cloudwatch.IAlarm] = field(default=())
 
+    def describe(self) -> str:
+        """A short description for messages, e.g. "blue/green LINEAR 50 % every 300 s"."""
+        update = self.update
+        if isinstance(update, RollingUpdate):
+            return f"rolling update in {update.batch_percent} % batches"
+        shift = update.traffic_shift
+        step = f" {shift.percent} %" if shift.percent is not None else ""
+        return f"blue/green {shift.type.value}{step} (wait {shift.wait_seconds} s)"
+
     def problems(self, variant_count: int) -> list[str]:
         problems: list[str] = []
 

@@ -26,6 +26,13 @@ from .image_catalog import (
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
 
 
+# Managed containers that AWS documents as not supporting network isolation, because they reach S3
+# themselves (SageMaker developer guide, "Training and Inference Containers Run in Internet-Free
+# Mode", https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-free.html).
+# MXNet and the Image Classification / Object Detection algorithms are not on that list.
+FRAMEWORKS_WITHOUT_ISOLATION = frozenset({EIFramework.TENSORFLOW, EIFramework.PYTORCH})
+
+
 def _pull(repository: ecr.IRepository) -> iam.PolicyStatement:
     return iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository.repository_arn])
 
@@ -42,11 +49,14 @@ class ContainerImage(abc.ABC):
         inference image at the same version.
         """
         image = framework_image(framework, version)
+        isolation = framework not in FRAMEWORKS_WITHOUT_ISOLATION
         return _RegionalContainerImage(
             image,
             successor=lambda processor: _RegionalContainerImage(
-                framework_image(framework, image.version, scope="inference", processor=processor)
+                framework_image(framework, image.version, scope="inference", processor=processor),
+                supports_network_isolation=isolation,
             ),
+            supports_network_isolation=isolation,
         )
 
     @staticmethod
@@ -77,6 +87,12 @@ class ContainerImage(abc.ABC):
     def label(self) -> str:
         """A short name for messages and review output."""
 
+    @property
+    def supports_network_isolation(self) -> bool:
+        """False for the managed containers AWS documents as not supporting network isolation;
+        True for every other image (for your own, isolation is your container's contract)."""
+        return True
+
     def problems(self, stack: cdk.Stack) -> list[str]:
         """Why this image cannot be used in ``stack``; checked before anything is created."""
         return []
@@ -95,9 +111,20 @@ class ContainerImage(abc.ABC):
 
 
 class _RegionalContainerImage(ContainerImage):
-    def __init__(self, image: RegionalImage, successor: Callable[[str], ContainerImage] | None = None) -> None:
+    def __init__(
+        self,
+        image: RegionalImage,
+        successor: Callable[[str], ContainerImage] | None = None,
+        *,
+        supports_network_isolation: bool = True,
+    ) -> None:
         self.image = image
         self.successor_factory = successor
+        self._isolation = supports_network_isolation
+
+    @property
+    def supports_network_isolation(self) -> bool:
+        return self._isolation
 
     @property
     def label(self) -> str:

@@ -6,8 +6,6 @@ import re
 
 from .tokens import is_known
 
-# SageMaker's own form, e.g. ml.m5.xlarge.
-INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 # Families that are accelerators themselves: GPU (p, g), Inferentia (inf), Trainium (trn), Habana (dl).
 _ACCELERATED_FAMILY = re.compile(r"^ml\.(p\d|g\d|inf\d|trn\d|dl\d)")
 # Families with local NVMe instance storage ("d" in the family: m5d, c5d, g4dn, p4d, ...; and the

@@ -1,4 +1,16 @@
-"""Where the model's containers sit on the network: isolated, and optionally inside a VPC."""
+"""Where the model's containers sit on the network: isolated, and optionally inside a VPC.
+
+An Elastic Inference model in a VPC reaches its accelerator through a PrivateLink interface endpoint
+of the EI runtime. SageMaker developer guide, "Set Up to Use EI", section "Use a Custom VPC to
+Connect to EI" (https://docs.aws.amazon.com/sagemaker/latest/dg/ei-setup.html):
+- an interface VPC endpoint for ``com.amazonaws.<region>.elastic-inference.runtime``;
+- two security groups: one on that endpoint, reachable only from the second, which the model
+  carries and which may only call the first;
+- the endpoint in at least two Availability Zones: "EI fails if you do not set up at least two
+  Availability Zones".
+Interface endpoints serve HTTPS on port 443 (AWS PrivateLink guide, "Access an AWS service using an
+interface VPC endpoint", https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +21,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .tokens import is_known
+
+EI_RUNTIME_SERVICE = "elastic-inference.runtime"
+HTTPS = 443
+MIN_EI_AVAILABILITY_ZONES = 2
+
 
 @dataclass(frozen=True, kw_only=True)
 class VpcPlacement:
@@ -16,13 +34,21 @@ class VpcPlacement:
 
     :param subnets: Default: the VPC's private subnets, or its isolated ones when it has no private ones.
     :param security_groups: Default: one is created that allows all outbound traffic and no inbound.
+    :param elastic_inference_endpoint: in Elastic Inference mode, an existing interface endpoint of
+        ``com.amazonaws.<region>.elastic-inference.runtime`` to use. Default: one is created in
+        ``subnets`` (which must span at least two Availability Zones) with its own security group.
+        Either way the model gets a security group that may reach the endpoint on port 443 and nothing else.
     """
 
     vpc: ec2.IVpc
     subnets: Sequence[ec2.ISubnet] | None = None
     security_groups: Sequence[ec2.ISecurityGroup] | None = None
+    elastic_inference_endpoint: ec2.IInterfaceVpcEndpoint | None = None
 
-    def bind(self, scope: Construct) -> sagemaker.CfnModel.VpcConfigProperty:
+    def selected_subnets(self) -> Sequence[ec2.ISubnet]:
+        return self.subnets or self.vpc.private_subnets or self.vpc.isolated_subnets
+
+    def bind(self, scope: Construct, *, elastic_inference: bool) -> sagemaker.CfnModel.VpcConfigProperty:
         groups = list(self.security_groups or ())
         if not groups:
             groups.append(
@@ -34,14 +60,68 @@ class VpcPlacement:
                     allow_all_outbound=True,
                 )
             )
-        subnets = self.subnets or self.vpc.private_subnets or self.vpc.isolated_subnets
+        subnets = self.selected_subnets()
+        if elastic_inference:
+            groups.append(self._connect_to_elastic_inference(scope, subnets))
         return sagemaker.CfnModel.VpcConfigProperty(
             subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
         )
 
-    def problems(self) -> list[str]:
+    def _connect_to_elastic_inference(self, scope: Construct, subnets: Sequence[ec2.ISubnet]) -> ec2.SecurityGroup:
+        """The model's security group for EI: no inbound, outbound only to the EI runtime endpoint."""
+        client = ec2.SecurityGroup(
+            scope,
+            "ElasticInferenceClientSecurityGroup",
+            vpc=self.vpc,
+            description="SageMaker model: may call the Elastic Inference runtime endpoint only",
+            allow_all_outbound=False,
+        )
+        endpoint = self.elastic_inference_endpoint
+        if endpoint is None:
+            endpoint_group = ec2.SecurityGroup(
+                scope,
+                "ElasticInferenceEndpointSecurityGroup",
+                vpc=self.vpc,
+                description="Elastic Inference runtime endpoint: reachable from the SageMaker model only",
+                allow_all_outbound=False,
+            )
+            endpoint = ec2.InterfaceVpcEndpoint(
+                scope,
+                "ElasticInferenceEndpoint",
+                vpc=self.vpc,
+                service=ec2.InterfaceVpcEndpointAwsService(EI_RUNTIME_SERVICE),
+                subnets=ec2.SubnetSelection(subnets=list(subnets)),
+                security_groups=[endpoint_group],
+                private_dns_enabled=True,
+                open=False,
+            )
+        # Ingress on the endpoint's group from the client group, and egress on the client group to it.
+        endpoint.connections.allow_from(client, ec2.Port.tcp(HTTPS), "SageMaker model to Elastic Inference")
+        return client
+
+    def availability_zones(self) -> list[str] | None:
+        """The distinct Availability Zones of the selected subnets; None when any is unknown at synth."""
+        zones = []
+        for subnet in self.selected_subnets():
+            try:
+                zone = subnet.availability_zone
+            except RuntimeError:  # an imported subnet without its zone: jsii raises on access
+                return None
+            if not is_known(zone):
+                return None
+            zones.append(zone)
+        return sorted(set(zones))
+
+    def problems(self, *, elastic_inference: bool) -> list[str]:
         if self.subnets is not None and not self.subnets:
             return ["vpc.subnets: expected at least one subnet, got []"]
         if self.subnets is None and not (self.vpc.private_subnets or self.vpc.isolated_subnets):
             return ["vpc.subnets: the VPC has no private or isolated subnets; pass subnets explicitly"]
+        if elastic_inference and self.elastic_inference_endpoint is None:
+            zones = self.availability_zones()
+            if zones is not None and len(zones) < MIN_EI_AVAILABILITY_ZONES:
+                return [
+                    f"vpc.subnets: Elastic Inference in a VPC needs subnets in at least {MIN_EI_AVAILABILITY_ZONES} "
+                    f"Availability Zones (AWS: 'EI fails if you do not set up at least two'), got {zones}"
+                ]
         return []

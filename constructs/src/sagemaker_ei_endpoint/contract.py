@@ -1,0 +1,91 @@
+"""Rules AWS documents for running SageMaker endpoints that the schema and the emulator do not check.
+
+Each rule names its AWS source; docs/aws-contract.md lists them all with the tests that prove them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .guardrails import DeploymentGuardrails
+from .images import ContainerImage
+from .variants import ProductionVariant
+
+WARNING_NETWORK_ISOLATION = "sagemaker-ei-endpoint:networkIsolationUnsupported"
+WARNING_GUARDRAILS_IGNORED = "sagemaker-ei-endpoint:guardrailsNotApplied"
+WARNING_EI_ZONES_UNKNOWN = "sagemaker-ei-endpoint:elasticInferenceZonesUnknown"
+
+# SageMaker developer guide, "Configure model auto scaling with the console"
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-console.html):
+# "SageMaker doesn't support auto scaling for burstable instances such as T2". The ml.t2
+# family is the only burstable host in the service model's ProductionVariantInstanceType enum.
+BURSTABLE_PREFIXES = ("ml.t2.",)
+
+# Deployment guardrails exclusions. Today's page (https://docs.aws.amazon.com/sagemaker/latest/dg/
+# deployment-guardrails-exclusions.html) lists Inf1 endpoints; the page as it stood while EI existed
+# (archived in awsdocs/amazon-sagemaker-developer-guide, doc_source/deployment-guardrails-exclusions.md)
+# also listed "Amazon Elastic Inference endpoints". Either way the endpoint "will fall back to using a
+# blue/green deployment with all at once traffic shifting and no final baking period".
+GUARDRAILS_EXCLUDED_PREFIXES = ("ml.inf1.",)
+GUARDRAILS_FALLBACK = "blue/green with all-at-once traffic shifting and no final baking period"
+
+
+def network_isolation(
+    requested: bool | None, *, elastic_inference: bool, image: ContainerImage
+) -> tuple[bool, str | None]:
+    """Whether the model runs network-isolated, and the warning to give, if any.
+
+    Isolated containers make no outbound network calls and get no AWS credentials (SageMaker developer
+    guide, "Training and Inference Containers Run in Internet-Free Mode",
+    https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-free.html), while an EI
+    framework connects to its accelerator over the network with the execution role's
+    elastic-inference:Connect ("Set Up to Use EI"). AWS documents no EI setup with isolation, so in EI
+    mode the default is off (the configuration the EI guide documents) and an explicit True is warned
+    about. Off EI, isolation is on unless AWS lists the image's managed container as not supporting it.
+    """
+    if elastic_inference:
+        if requested:
+            return True, (
+                "network_isolation: True with Elastic Inference: AWS documents no EI setup with network "
+                "isolation, and an isolated container can neither reach the EI runtime nor hold the "
+                "credentials elastic-inference:Connect needs; expect the accelerator not to attach"
+            )
+        return False, None
+    supported = image.supports_network_isolation
+    if requested is None:
+        return supported, None
+    if requested and not supported:
+        return True, (
+            f"network_isolation: True with {image.label}: AWS lists this managed container among those "
+            "that do not support network isolation (they read from S3 themselves)"
+        )
+    return requested, None
+
+
+def autoscaling_problems(variants: Sequence[ProductionVariant], deployed_instance_types: Sequence[str]) -> list[str]:
+    """Autoscaled variants on hosts SageMaker cannot scale."""
+    return [
+        f"variants[{index}].autoscaling: SageMaker does not auto scale burstable instances such as T2, "
+        f"and this variant deploys on {instance_type!r}; remove autoscaling or choose another instance type"
+        for index, (variant, instance_type) in enumerate(zip(variants, deployed_instance_types, strict=True))
+        if variant.autoscaling is not None and instance_type.startswith(BURSTABLE_PREFIXES)
+    ]
+
+
+def ignored_guardrails(
+    deployment: DeploymentGuardrails | None, *, elastic_inference: bool, deployed_instance_types: Sequence[str]
+) -> str | None:
+    """Why SageMaker will not apply ``deployment`` to this endpoint, or None when it will."""
+    if deployment is None:
+        return None
+    excluded = sorted({t for t in deployed_instance_types if t.startswith(GUARDRAILS_EXCLUDED_PREFIXES)})
+    if elastic_inference:
+        reason = "Elastic Inference endpoints are excluded from deployment guardrails"
+    elif excluded:
+        reason = f"endpoints on Inf1 instances ({', '.join(excluded)}) are excluded from deployment guardrails"
+    else:
+        return None
+    return (
+        f"deployment: {reason}; SageMaker ignores the configured {deployment.describe()} and its rollback "
+        f"alarms and updates this endpoint {GUARDRAILS_FALLBACK}"
+    )
