@@ -36,7 +36,8 @@ def add_nag_packs(app: cdk.App) -> None:
 def nagged_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path]:
     outdir = tmp_path_factory.mktemp(f"nag-{request.param}")
     app = cdk.App(
-        context=cdk_json_context() | {"accelerator_mode": request.param},
+        # With the pipeline's smoke-test role, so its stages' stacks are checked too.
+        context=cdk_json_context() | {"accelerator_mode": request.param, "smoke_test_role": "true"},
         outdir=str(outdir),
         builtin_cloud_formation_validation=False,
     )

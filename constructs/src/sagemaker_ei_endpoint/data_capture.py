@@ -23,6 +23,15 @@ CAPTURE_WILDCARD_REASON = (
 )
 
 
+# Lifecycle of the created capture bucket (Amazon S3 user guide, "Lifecycle configuration elements",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html): in a versioned
+# bucket, Expiration makes the current version noncurrent and NoncurrentVersionExpiration then
+# deletes it for good; AbortIncompleteMultipartUpload frees the parts of uploads that never finished.
+DEFAULT_EXPIRATION = cdk.Duration.days(365)
+NONCURRENT_DAYS = 30
+ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+
+
 class CaptureMode(enum.Enum):
     INPUT = "Input"
     OUTPUT = "Output"
@@ -48,6 +57,9 @@ class DataCapture:
     :param removal_policy: what ``cdk destroy`` does to a created bucket. Default: RETAIN, captured
         data is never lost by a destroy.
     :param access_logs_bucket: where a created bucket writes S3 server access logs. Default: none.
+    :param expiration: how long a created bucket keeps each captured file, a whole number of days.
+        Default: 365 days. A file past it becomes a noncurrent version, deleted
+        ``NONCURRENT_DAYS`` later (so a mistaken delete can be undone meanwhile).
     """
 
     sampling_percentage: int = 100
@@ -56,6 +68,7 @@ class DataCapture:
     prefix: str = "data-capture"
     removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN
     access_logs_bucket: s3.IBucket | None = None
+    expiration: cdk.Duration = DEFAULT_EXPIRATION
 
     def problems(self) -> list[str]:
         problems = []
@@ -69,6 +82,13 @@ class DataCapture:
             problems.append(
                 f"data_capture.prefix: expected a non-empty key prefix without a leading '/', got {self.prefix!r}"
             )
+        if not self.expiration.is_unresolved():
+            days = self.expiration.to_days(integral=False)
+            if days < 1 or days != int(days):
+                problems.append(
+                    "data_capture.expiration: expected a whole number of days of at least 1, "
+                    f"got {self.expiration.to_human_string()!r}"
+                )
         return problems
 
     def bind(self, scope: Construct, key: kms.IKey | None) -> Binding[CaptureDestination]:
@@ -110,6 +130,19 @@ class DataCapture:
             versioned=True,
             removal_policy=self.removal_policy,
             server_access_logs_bucket=self.access_logs_bucket,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireCapturedData",
+                    expiration=self.expiration,
+                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_DAYS),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS),
+                )
+            ],
         )
+        # The TLS-only bucket policy shares the bucket's fate: a retained bucket keeps refusing
+        # plain-HTTP requests after `cdk destroy` (CloudFormation "DeletionPolicy attribute",
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+        assert bucket.policy is not None  # enforce_ssl=True creates it
+        bucket.policy.apply_removal_policy(self.removal_policy)
         acknowledge_capture_bucket(bucket, access_logs=self.access_logs_bucket is not None)
         return bucket

@@ -20,6 +20,7 @@ from .data_capture import CaptureDestination, DataCapture
 from .execution_role import create_execution_role
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
+from .key_policy import create_endpoint_key
 from .model_data import ModelData
 from .network import VpcPlacement
 from .plan import (
@@ -147,9 +148,7 @@ class EIEndpoint(Construct):
         """The given key, or one created when the volume or captured data is to be encrypted."""
         if self.props.encryption_key is not None or not (self.plan.encrypt_volume or self.props.data_capture):
             return self.props.encryption_key
-        return kms.Key(
-            self, "Key", enable_key_rotation=True, description="SageMaker endpoint storage and captured data"
-        )
+        return create_endpoint_key(self)
 
     def _execution_role(self, bindings: Sequence[Binding[Any] | None]) -> tuple[iam.IRole, iam.ManagedPolicy | None]:
         if self.props.role is not None:
