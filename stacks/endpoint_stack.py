@@ -10,6 +10,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_ei_endpoint import EIEndpoint, ModelData
+from sagemaker_ei_endpoint.key_policy import administered_key_policy
 
 from .environments import EndpointSettings, Environment
 from .smoke_test import SmokeTestTrust, add_smoke_test_role
@@ -57,14 +58,21 @@ class EndpointStack(cdk.Stack):
         cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{self.stack_name}-*"
         conditions = {"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {"aws:SourceArn": alarms}}
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="SageMaker endpoint alarm topic")
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[cloudwatch],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, "*" is this key
-                conditions=conditions,
-            )
+        # Administration apart from use (as the endpoint's key): the account's principals use it only
+        # through SNS; CloudWatch directly, for this stack's alarms only.
+        publish = iam.PolicyStatement(
+            sid="CloudWatchAlarmsPublish",
+            principals=[cloudwatch],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],  # in a key policy, "*" is this key
+            conditions=conditions,
+        )
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="SageMaker endpoint alarm topic",
+            policy=administered_key_policy(self, use_via=("sns",), sid="UseThroughSns", extra=[publish]),
         )
         topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
         topic.add_to_resource_policy(

@@ -436,3 +436,16 @@ def test_a_subnet_selection_in_one_zone_is_refused_for_ei(make_endpoint: Endpoin
     with pytest.raises(EIEndpointPropsError, match=r"needs subnets in at least 2 Availability Zones"):
         make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone))
     make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone), accelerator_mode=SUCCESSOR)
+
+
+@pytest.mark.parametrize("mode", ["elastic-inference", "successor"])
+def test_no_environment_key_lets_the_account_do_everything(mode: str) -> None:
+    # Administration apart from use on every key the environments create, the alarm topic's included.
+    app = cdk.App(context=cdk_json_context() | {"accelerator_mode": mode}, builtin_cloud_formation_validation=False)
+    for stack in build_app(app, {}).values():
+        for key_id, key in of_type(template_of(stack), "AWS::KMS::Key").items():
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert "kms:*" not in actions, (stack.stack_name, key_id)
+                if "kms:Decrypt" in actions:
+                    assert "Condition" in statement, (stack.stack_name, key_id, statement)

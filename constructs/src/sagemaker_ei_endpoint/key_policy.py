@@ -23,6 +23,8 @@ Sources (AWS Key Management Service developer guide):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -66,7 +68,11 @@ def via_services(scope: Construct, *services: str) -> list[str]:
     return [f"{service}.{region}.amazonaws.com" for service in services]
 
 
-def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
+def administered_key_policy(
+    scope: Construct, *, use_via: Sequence[str], sid: str, extra: Sequence[iam.PolicyStatement] = ()
+) -> iam.PolicyDocument:
+    """Administration by the account's IAM administrators; cryptographic use only through ``use_via``
+    services in the key's region; and ``extra`` statements (service principals, each conditioned)."""
     account = iam.AccountRootPrincipal()
     return iam.PolicyDocument(
         statements=[
@@ -74,12 +80,24 @@ def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
                 sid="KeyAdministration", principals=[account], actions=list(ADMIN_ACTIONS), resources=["*"]
             ),
             iam.PolicyStatement(
-                sid="UseThroughSageMakerAndS3",
+                sid=sid,
                 principals=[account],
                 actions=list(USE_ACTIONS),
                 resources=["*"],
-                conditions={"StringEquals": {"kms:ViaService": via_services(scope, *SERVICES)}},
+                conditions={"StringEquals": {"kms:ViaService": via_services(scope, *use_via)}},
             ),
+            *extra,
+        ]
+    )
+
+
+def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
+    account = iam.AccountRootPrincipal()
+    return administered_key_policy(
+        scope,
+        use_via=SERVICES,
+        sid="UseThroughSageMakerAndS3",
+        extra=[
             iam.PolicyStatement(
                 sid="GrantsForSageMakerVolumes",
                 principals=[account],
@@ -90,7 +108,7 @@ def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
                     "StringEquals": {"kms:ViaService": via_services(scope, "sagemaker")},
                 },
             ),
-        ]
+        ],
     )
 
 
