@@ -31,9 +31,8 @@ class SmokeTestTrust:
     def role_name(self) -> str:
         return f"{PIPELINE_STACK_NAME}-smoke-{self.environment}"
 
-    @property
-    def role_arn(self) -> str:
-        return f"arn:{cdk.Aws.PARTITION}:iam::{self.account}:role/{self.role_name}"
+    def role_arn(self, partition: str) -> str:
+        return f"arn:{partition}:iam::{self.account}:role/{self.role_name}"
 
 
 def add_smoke_test_role(stack: cdk.Stack, trust: SmokeTestTrust, endpoint_arns: list[str]) -> cdk.CfnOutput:
@@ -43,7 +42,7 @@ def add_smoke_test_role(stack: cdk.Stack, trust: SmokeTestTrust, endpoint_arns: 
         stack,
         "SmokeTestRole",
         assumed_by=iam.AccountPrincipal(trust.account).with_conditions(
-            {"ArnEquals": {"aws:PrincipalArn": trust.role_arn}}
+            {"ArnEquals": {"aws:PrincipalArn": trust.role_arn(stack.partition)}}
         ),
         description="Assumed by the delivery pipeline's smoke-test build role to invoke this stack's endpoints",
     )

@@ -97,9 +97,7 @@ def test_ei_role_may_connect_to_accelerators_and_describe_vpc_endpoints(make_end
     assert {"elastic-inference:Connect", "ec2:DescribeVpcEndpoints"} <= actions(template)
     (connect,) = [s for s in policy_statements(template) if s["Action"] == "elastic-inference:Connect"]
     # Scoped to accelerators of the endpoint's region; never "*".
-    assert json.dumps(connect["Resource"]).endswith(
-        ':elastic-inference:us-east-1:*:elastic-inference-accelerator/*"]]}'
-    )
+    assert connect["Resource"] == "arn:aws:elastic-inference:us-east-1:*:elastic-inference-accelerator/*"
 
 
 def test_successor_role_carries_no_elastic_inference_permission(make_endpoint: EndpointFactory) -> None:

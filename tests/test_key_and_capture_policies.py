@@ -52,9 +52,7 @@ def test_key_is_used_only_through_sagemaker_and_s3_in_its_region(make_endpoint: 
     }
     # Every statement names this account only: the key trusts no other account.
     for statement in key_statements(stack):
-        assert statement["Principal"] == {
-            "AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::123456789012:root"]]}
-        }
+        assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
 
 def test_key_of_an_environment_agnostic_stack_names_its_region_at_deploy_time(make_endpoint: EndpointFactory) -> None:

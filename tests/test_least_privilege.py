@@ -194,18 +194,11 @@ def test_each_stage_smoke_test_role_is_trusted_only_by_its_own_build_role(
     for env, template in stage_templates(templates).items():
         role_name = f"SageMakerEI-pipeline-smoke-{env}"
         (statement,) = [s for i, s in statements(template, "trust") if i.startswith("SmokeTestRole")]
-        partition = {"Ref": "AWS::Partition"}
         assert statement == {
             "Action": "sts:AssumeRole",
             "Effect": "Allow",
-            "Principal": {"AWS": {"Fn::Join": ["", ["arn:", partition, f":iam::{PIPELINE.account}:root"]]}},
-            "Condition": {
-                "ArnEquals": {
-                    "aws:PrincipalArn": {
-                        "Fn::Join": ["", ["arn:", partition, f":iam::{PIPELINE.account}:role/{role_name}"]]
-                    }
-                }
-            },
+            "Principal": {"AWS": f"arn:aws:iam::{PIPELINE.account}:root"},
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{PIPELINE.account}:role/{role_name}"}},
         }
         # That name is the role of the stage's smoke-test CodeBuild project, and of nothing else.
         (role_id,) = [i for i, r in pipeline.items() if r["Properties"].get("RoleName") == role_name]
@@ -352,7 +345,7 @@ def test_review_report_shows_who_may_assume_administer_and_use(
     pipeline_sets: dict[str, dict[str, Template]],
 ) -> None:
     rows = {(r[0], r[1]): r[2:] for r in access_rows(stage_templates(pipeline_sets["pipeline"])["prod"])}
-    tooling = f"arn:<AWS::Partition>:iam::{PIPELINE.account}"
+    tooling = f"arn:aws:iam::{PIPELINE.account}"
     assert rows[("SmokeTestRole434B99C6", "-")] == (
         "Allow",
         f"AWS: {tooling}:root",
