@@ -202,7 +202,7 @@ class PipelineSettings:
     """Where the CDK Pipelines pipeline lives and what it builds from (``-c pipeline=true``).
 
     ``account`` is the tooling account: it holds the pipeline and no workload environment, and it is
-    the only account the environments' accounts trust (README, "The delivery pipeline").
+    the only account the environments' accounts trust (docs/review-and-pipeline.md, "The delivery pipeline").
     ``connection_arn`` is an AWS CodeConnections (CodeStar) connection to the repository, in the
     tooling account; override these with ``-c pipeline_account=... -c pipeline_region=...
     -c pipeline_repository=owner/name -c pipeline_branch=main -c pipeline_connection_arn=...``.

@@ -330,8 +330,8 @@ def test_bootstrap_execution_policy_covers_every_workload_resource_type_and_no_w
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
 
 
-def test_readme_bootstraps_workload_accounts_trusting_the_tooling_account_only() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_documented_bootstrap_trusts_the_tooling_account_only() -> None:
+    readme = (ROOT / "docs" / "review-and-pipeline.md").read_text()
     block = readme[readme.index("cdk bootstrap aws://") : readme.index("```", readme.index("cdk bootstrap aws://"))]
     assert "AdministratorAccess" not in block
     trusted = set(re.findall(r"--trust(?:-for-lookup)?[ =](\S+)", block))

@@ -157,7 +157,7 @@ def _elastic_inference_warnings(variants: Sequence[ProductionVariant]) -> list[t
             WARNING_EI_RETIRED,
             "Elastic Inference is no longer available on AWS: SageMaker rejects AcceleratorType and "
             "CloudFormation's schema no longer has it, so `cdk deploy` of this template to AWS is expected "
-            "to fail. See the README section on moving off Elastic Inference.",
+            "to fail. Successor mode deploys on today's AWS (docs/successor.md).",
         )
     ]
     warnings += [
