@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
@@ -90,7 +91,7 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
     template.resource_count_is("AWS::IAM::Policy", 0)  # no inline policy: compliance packs refuse them
     ((_, policy),) = execution_resources(template, "AWS::IAM::ManagedPolicy")
     log_groups = ":logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/*"
-    (key_id,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("ImageClassifierKey")]
+    (key_id,) = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("EIEndpointKey")]
     (bucket_id,) = template.find_resources("AWS::S3::Bucket")
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         # ec2:DescribeVpcEndpoints and elastic-inference:Connect: AWS's "Set Up to Use EI" page.
@@ -187,9 +188,10 @@ def test_endpoint_name_is_optional_and_passed_through(make_endpoint: EndpointFac
 
 
 def test_construct_ids_are_stable(make_endpoint: EndpointFactory) -> None:
-    _, endpoint = make_endpoint()
+    stack, endpoint = make_endpoint()
+    # The storage key is the stack's, shared by its endpoints (five resources per endpoint).
+    assert [c.node.id for c in stack.node.children if isinstance(c, kms.Key)] == ["EIEndpointKey"]
     assert [c.node.id for c in endpoint.node.children] == [
-        "Key",
         "ExecutionRole",
         "ExecutionPolicy",
         "Model",
@@ -311,3 +313,18 @@ def test_the_constructs_keyword_arguments_are_exactly_its_props() -> None:
     parameters = inspect.signature(EIEndpoint.__init__).parameters
     keywords = {n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
     assert keywords == PROP_NAMES
+
+
+def test_endpoints_of_a_stack_share_one_key_and_take_five_resources_each(make_endpoint: EndpointFactory) -> None:
+    stack, _ = make_endpoint(construct_id="A")
+    make_endpoint(stack=stack, construct_id="B")
+    template = assertions.Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    assert len(template.to_json()["Resources"]) == 1 + 2 * 5
+    # A key of your own is used as it is, and no shared key is created for that endpoint.
+    stack = new_stack()
+    own = kms.Key.from_key_arn(
+        stack, "Own", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    make_endpoint(stack=stack, encryption_key=own)
+    assertions.Template.from_stack(stack).resource_count_is("AWS::KMS::Key", 0)

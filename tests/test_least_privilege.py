@@ -352,10 +352,10 @@ def test_review_report_shows_who_may_assume_administer_and_use(
         "sts:AssumeRole",
         f"ArnEquals aws:PrincipalArn = {tooling}:role/SageMakerEI-pipeline-smoke-prod",
     )
-    assert rows[("ImageClassifierKeyC211A5C1", "UseThroughSageMakerAndS3")][3] == (
+    assert rows[("EIEndpointKey74837017", "UseThroughSageMakerAndS3")][3] == (
         "StringEquals kms:ViaService = sagemaker.us-east-1.amazonaws.com, s3.us-east-1.amazonaws.com"
     )
-    assert rows[("ImageClassifierKeyC211A5C1", "KeyAdministration")][2].startswith("24 actions: ")
+    assert rows[("EIEndpointKey74837017", "KeyAdministration")][2].startswith("24 actions: ")
 
 
 def test_pipeline_settings_errors_print_one_line_per_problem(

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .binding import WildcardGrant
+from .tokens import is_known
 
 PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 CFN_VALIDATE_ACCELERATOR = "CloudFormation-Validate::F3002"
@@ -49,9 +50,12 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
 def acknowledge_execution_policy(policy: iam.ManagedPolicy, wildcards: Iterable[WildcardGrant]) -> None:
     """AwsSolutions-IAM5 for the unscoped actions, and for each wildcard resource by its exact ARN."""
     rules = {"AwsSolutions::AwsSolutions-IAM5[Resource::*]": UNSCOPED_ACTIONS_REASON}
-    stack = cdk.Stack.of(policy)
     for grant in wildcards:
-        rules[f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_form(stack.resolve(grant.resource))}]"] = grant.reason
+        # A plain string is already what cdk-nag prints; only a tokenized one needs resolving.
+        resource = (
+            grant.resource if is_known(grant.resource) else _nag_form(cdk.Stack.of(policy).resolve(grant.resource))
+        )
+        rules[f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]"] = grant.reason
     cdk.Validations.of(policy).acknowledge(*(cdk.Acknowledgment(id=i, reason=r) for i, r in rules.items()))
 
 

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from .binding import Binding, WildcardGrant
+from .binding import Binding, WildcardGrant, allow
 from .compliance import acknowledge_capture_bucket
 from .tokens import is_known
 
@@ -94,13 +93,11 @@ class DataCapture:
     def bind(self, scope: Construct, key: kms.IKey | None) -> Binding[CaptureDestination]:
         bucket = self.bucket or self._create_bucket(scope, key)
         objects = self.objects_arn(bucket)
-        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])]
+        statements = [allow(["s3:PutObject"], [objects])]
         # SageMaker writes with the execution role; with SSE-KMS it needs a data key.
         encryption_key = bucket.encryption_key or key
         if encryption_key is not None:
-            statements.append(
-                iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[encryption_key.key_arn])
-            )
+            statements.append(allow(["kms:Encrypt", "kms:GenerateDataKey"], [encryption_key.key_arn]))
         config = sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
             enable_capture=True,
             initial_sampling_percentage=self.sampling_percentage,

@@ -20,7 +20,7 @@ from .data_capture import CaptureDestination, DataCapture
 from .execution_role import create_execution_role
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
-from .key_policy import create_endpoint_key
+from .key_policy import stack_endpoint_key
 from .model_data import ModelData
 from .network import VpcPlacement
 from .plan import (
@@ -67,8 +67,8 @@ class EIEndpoint(Construct):
         image repository, a read of the one artifact object, and capture writes when capturing.
     :param endpoint_name: Default: CloudFormation generates a name; with ``deployment`` guardrails a
         stable name is derived from the construct path, because the rollback alarms need it.
-    :param encryption_key: encrypts the storage volume and captured data. Default: a key is
-        created with rotation on.
+    :param encryption_key: encrypts the storage volume and captured data. Default: the key the
+        stack's EIEndpoints share (created with the first; rotation on, used only through SageMaker and S3).
     :param storage_encryption: set False to leave the storage volume unencrypted by KMS.
         Default: True. Variants on instances with local NVMe storage are never given a
         KmsKeyId: SageMaker refuses it there and encrypts those volumes in hardware.
@@ -145,10 +145,10 @@ class EIEndpoint(Construct):
     # ---- one builder per concern -------------------------------------------------------------------
 
     def _storage_key(self) -> kms.IKey | None:
-        """The given key, or one created when the volume or captured data is to be encrypted."""
+        """The given key, or the stack's shared one when the volume or captured data is to be encrypted."""
         if self.props.encryption_key is not None or not (self.plan.encrypt_volume or self.props.data_capture):
             return self.props.encryption_key
-        return create_endpoint_key(self)
+        return stack_endpoint_key(self)
 
     def _execution_role(self, bindings: Sequence[Binding[Any] | None]) -> tuple[iam.IRole, iam.ManagedPolicy | None]:
         if self.props.role is not None:
@@ -182,6 +182,7 @@ class EIEndpoint(Construct):
 
     def _endpoint_config(self, capture: CaptureDestination | None) -> sagemaker.CfnEndpointConfig:
         key = self.encryption_key
+        model_name = self.model.attr_model_name
         return sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
@@ -190,7 +191,7 @@ class EIEndpoint(Construct):
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=v.name,
-                    model_name=self.model.attr_model_name,
+                    model_name=model_name,
                     instance_type=v.instance_type,
                     initial_instance_count=v.declared.initial_instance_count,
                     initial_variant_weight=v.declared.initial_variant_weight,

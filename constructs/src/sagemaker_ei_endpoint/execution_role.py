@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .binding import Binding, WildcardGrant
+from .binding import Binding, Statement, WildcardGrant, allow
 from .compliance import acknowledge_execution_policy
 
 # What SageMaker needs for every model (SageMaker developer guide, "CreateModel API: Execution
@@ -76,20 +76,16 @@ def create_execution_role(
         *(VPC_ACTIONS if in_vpc else ()),
         *(EI_DESCRIBE_ACTIONS if elastic_inference else ()),
     ]
-    statements = [
-        iam.PolicyStatement(actions=unscoped, resources=["*"]),
-        iam.PolicyStatement(
-            actions=list(METRIC_ACTIONS),
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}},
-        ),
-        iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[log_groups, f"{log_groups}:log-stream:*"]),
+    statements: list[Statement] = [
+        allow(unscoped, ["*"]),
+        allow(METRIC_ACTIONS, ["*"], {"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}),
+        allow(LOG_ACTIONS, [log_groups, f"{log_groups}:log-stream:*"]),
     ]
     if elastic_inference:
         accelerators = stack.format_arn(
             service="elastic-inference", account="*", resource="elastic-inference-accelerator", resource_name="*"
         )
-        statements.append(iam.PolicyStatement(actions=list(EI_CONNECT_ACTIONS), resources=[accelerators]))
+        statements.append(allow(EI_CONNECT_ACTIONS, [accelerators]))
         wildcards.append(
             WildcardGrant(
                 accelerators,
@@ -100,6 +96,7 @@ def create_execution_role(
     for binding in bindings:
         statements += binding.statements
         wildcards += binding.wildcards
-    policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], statements=statements)
+    document = iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements})
+    policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], document=document)
     acknowledge_execution_policy(policy, wildcards)
     return role, policy

@@ -9,10 +9,9 @@ from collections.abc import Callable
 import aws_cdk as cdk
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .binding import Binding
+from .binding import Binding, Statement, allow
 from .image_catalog import (
     BuiltinAlgorithm,
     EIFramework,
@@ -20,6 +19,7 @@ from .image_catalog import (
     algorithm_image,
     framework_image,
 )
+from .tokens import is_known, region_of
 
 # The ECR actions that pulling one image needs; ecr:GetAuthorizationToken (on "*") is in the
 # execution role's base statement.
@@ -33,8 +33,8 @@ ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLay
 FRAMEWORKS_WITHOUT_ISOLATION = frozenset({EIFramework.TENSORFLOW, EIFramework.PYTORCH})
 
 
-def _pull(repository: ecr.IRepository) -> iam.PolicyStatement:
-    return iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository.repository_arn])
+def _pull(repository: ecr.IRepository) -> Statement:
+    return allow(ECR_PULL_ACTIONS, [repository.repository_arn])
 
 
 class ContainerImage(abc.ABC):
@@ -135,23 +135,25 @@ class _RegionalContainerImage(ContainerImage):
 
     def problems(self, stack: cdk.Stack) -> list[str]:
         # An environment-agnostic stack resolves the region at deploy time, through the mapping.
-        if cdk.Token.is_unresolved(stack.region) or stack.region in self.image.registries:
+        region = region_of(stack)
+        if not is_known(region) or region in self.image.registries:
             return []
         return [
-            f"image: no {self.image.description} image in region {stack.region!r}; "
+            f"image: no {self.image.description} image in region {region!r}; "
             f"available in: {', '.join(self.image.registries)}"
         ]
 
     def bind(self, scope: Construct) -> Binding[str]:
         # AWS's own registries: SageMaker pulls these without rights of the execution role.
         stack = cdk.Stack.of(scope)
+        region = region_of(stack)
         suffix = f"/{self.image.repository}:{self.image.tag}"
-        if cdk.Token.is_unresolved(stack.region):
+        if not is_known(region):
             account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
             return Binding(cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix]))
-        account = self.image.registries[stack.region]
-        domain = "amazonaws.com.cn" if stack.region.startswith("cn-") else "amazonaws.com"
-        return Binding(f"{account}.dkr.ecr.{stack.region}.{domain}{suffix}")
+        account = self.image.registries[region]
+        domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+        return Binding(f"{account}.dkr.ecr.{region}.{domain}{suffix}")
 
     def _mapping(self, stack: cdk.Stack) -> cdk.CfnMapping:
         # One mapping per image, shared by every endpoint of the stack that uses it.
@@ -172,7 +174,7 @@ class _EcrContainerImage(ContainerImage):
     @property
     def label(self) -> str:
         name = self.repository.repository_name
-        return f"{'ECR repository' if cdk.Token.is_unresolved(name) else name}:{self.tag}"
+        return f"{name if is_known(name) else 'ECR repository'}:{self.tag}"
 
     def bind(self, scope: Construct) -> Binding[str]:
         return Binding(self.repository.repository_uri_for_tag(self.tag), (_pull(self.repository),))

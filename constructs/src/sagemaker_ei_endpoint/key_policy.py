@@ -30,6 +30,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .tokens import region_of
+
 # Every action the account's administrators keep, each named: no kms:Encrypt, kms:Decrypt,
 # kms:ReEncrypt*, kms:GenerateDataKey* or kms:CreateGrant (a grant is a way to use the key).
 ADMIN_ACTIONS = (
@@ -64,7 +66,7 @@ SERVICES = ("sagemaker", "s3")
 
 def via_services(scope: Construct, *services: str) -> list[str]:
     """``kms:ViaService`` values of ``services`` in the region of ``scope``'s stack."""
-    region = cdk.Stack.of(scope).region
+    region = region_of(cdk.Stack.of(scope))
     return [f"{service}.{region}.amazonaws.com" for service in services]
 
 
@@ -112,12 +114,26 @@ def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
     )
 
 
-def create_endpoint_key(scope: Construct) -> kms.Key:
-    """The endpoint's storage and capture key (construct ID "Key"), rotation on."""
-    return kms.Key(
-        scope,
-        "Key",
-        enable_key_rotation=True,
-        description="SageMaker endpoint storage and captured data",
-        policy=endpoint_key_policy(scope),
-    )
+STACK_KEY_ID = "EIEndpointKey"
+
+
+def stack_endpoint_key(scope: Construct) -> kms.Key:
+    """The storage and capture key the EIEndpoints of ``scope``'s stack share, created with the first.
+
+    One key per stack rather than per endpoint: the endpoints of a stack are one environment in one
+    account, with the same administrators; each endpoint's execution role still names the key in its
+    own policy, and this key policy admits use only through SageMaker and S3. It keeps an endpoint to
+    five resources (CloudFormation allows 500 per stack), and one key costs one monthly key fee.
+    """
+    stack = cdk.Stack.of(scope)
+    key: kms.Key | None = getattr(stack, "_sagemaker_ei_endpoint_key", None)
+    if key is None:
+        key = kms.Key(
+            stack,
+            STACK_KEY_ID,
+            enable_key_rotation=True,
+            description="SageMaker endpoints' storage and captured data (shared by the stack's EIEndpoints)",
+            policy=endpoint_key_policy(stack),
+        )
+        stack._sagemaker_ei_endpoint_key = key  # type: ignore[attr-defined]
+    return key

@@ -5,19 +5,18 @@ from __future__ import annotations
 import abc
 import os
 
-import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from .binding import Binding
+from .binding import Binding, allow
 from .errors import EIEndpointPropsError
+from .tokens import is_known
 
 
 def _require_tar_gz(name: str) -> None:
     # SageMaker unpacks ModelDataUrl as a gzip-compressed tarball; anything else fails at deploy.
-    if not cdk.Token.is_unresolved(name) and not name.endswith(".tar.gz"):
+    if is_known(name) and not name.endswith(".tar.gz"):
         raise EIEndpointPropsError([f"model_data: expected a .tar.gz file, got {name!r}"])
 
 
@@ -45,9 +44,9 @@ class ModelData(abc.ABC):
 
 def _object_read(bucket: s3.IBucket, key: str, url: str) -> Binding[str]:
     # Only s3:GetObject on the one key: Bucket.grant_read would add List and GetBucket actions.
-    statements = [iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)])]
+    statements = [allow(["s3:GetObject"], [bucket.arn_for_objects(key)])]
     if bucket.encryption_key is not None:
-        statements.append(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn]))
+        statements.append(allow(["kms:Decrypt"], [bucket.encryption_key.key_arn]))
     return Binding(url, tuple(statements))
 
 

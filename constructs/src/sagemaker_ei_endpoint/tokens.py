@@ -17,9 +17,22 @@ def is_known(value: object) -> bool:
         return True
     if isinstance(value, str):
         return _STRING_TOKEN not in value
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and (not math.isfinite(value) or value > _NUMBER_TOKEN_BELOW):
+        # CDK encodes a number token as a double near -1.888e289, so anything above -1e288 is a plain
+        # number; only the rare value below it is asked of the CDK. NaN and infinities cannot cross to
+        # jsii at all.
         return True
     return not cdk.Token.is_unresolved(value)
 
 
 _STRING_TOKEN = "${Token["
+_NUMBER_TOKEN_BELOW = -1e288
+
+
+def region_of(stack: cdk.Stack) -> str:
+    """``stack.region``, read once per stack: every read is a round trip to Node.js."""
+    region: str | None = getattr(stack, "_sagemaker_ei_endpoint_region", None)
+    if region is None:
+        region = stack.region
+        stack._sagemaker_ei_endpoint_region = region  # type: ignore[attr-defined]
+    return region
