@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 
@@ -11,8 +12,10 @@ from sagemaker_ei_endpoint import AcceleratorMode
 
 from .endpoint_stack import EndpointStack
 from .environments import ENVIRONMENTS, PIPELINE, Environment, PipelineSettings, select_environments
-from .pipeline_stack import PipelineStack
 from .smoke_test import SmokeTestTrust
+
+if TYPE_CHECKING:
+    from .pipeline_stack import PipelineStack
 
 
 def cdk_environment(environment: Environment, process_env: Mapping[str, str]) -> cdk.Environment:
@@ -105,4 +108,7 @@ def build_pipeline_app(app: cdk.App, environments: Mapping[str, Environment] = E
     problems = pipeline_problems(settings, tuple(environments.values()))
     if problems:
         raise PipelineSettingsError(problems)
+    # CDK Pipelines and CodeBuild load only for `-c pipeline=true`: plain synths of the environments skip them.
+    from .pipeline_stack import PipelineStack
+
     return PipelineStack(app, settings=settings, environments=tuple(environments.values()))

@@ -29,3 +29,22 @@ def test_the_construct_imports_from_its_installed_distribution() -> None:
 def test_the_image_catalog_ships_inside_the_package() -> None:
     package_dir = Path(sagemaker_ei_endpoint.__file__).parent
     assert (package_dir / "data" / "image_catalog.json").is_file()
+
+
+def test_imports_load_only_the_aws_cdk_modules_every_stack_uses() -> None:
+    # Optional features (VPC, alarms, autoscaling, assets, the pipeline) load their aws_cdk modules
+    # when used: each module costs import time on every synth (make bench).
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, stacks.app_builder; "
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('aws_cdk.aws_') and '._' not in m)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    lazy = {"aws_cdk.aws_ec2", "aws_cdk.aws_cloudwatch", "aws_cdk.aws_applicationautoscaling"}
+    lazy |= {"aws_cdk.aws_ecr_assets", "aws_cdk.aws_s3_assets", "aws_cdk.aws_codebuild", "aws_cdk.aws_codepipeline"}
+    assert not lazy & set(loaded)
+    assert {"aws_cdk.aws_iam", "aws_cdk.aws_kms", "aws_cdk.aws_sagemaker"} <= set(loaded)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
 
 from .tokens import is_known
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_applicationautoscaling as appscaling
 
 MAX_SCALING_INSTANCES = 1000
 MAX_COOLDOWN_SECONDS = 3600
@@ -61,6 +64,8 @@ class VariantAutoscaling:
     def bind(
         self, scope: Construct, construct_id: str, *, endpoint_name: str, variant_name: str
     ) -> appscaling.CfnScalableTarget:
+        from aws_cdk import aws_applicationautoscaling as appscaling  # loaded only by autoscaled variants
+
         # L1 on purpose: the L2 ScalableTarget always creates a role of its own, with no policy;
         # without RoleARN, Application Auto Scaling uses (and creates) its SageMaker service-linked role.
         target = appscaling.CfnScalableTarget(

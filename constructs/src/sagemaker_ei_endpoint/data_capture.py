@@ -5,16 +5,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from .binding import Binding, WildcardGrant, allow
 from .compliance import acknowledge_capture_bucket
 from .tokens import is_known
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_s3 as s3
 
 CAPTURE_WILDCARD_REASON = (
     "SageMaker names the captured files itself, under the capture prefix; the role may only put objects "
@@ -116,6 +119,8 @@ class DataCapture:
         return bucket.arn_for_objects(f"{self.prefix}/*")
 
     def _create_bucket(self, scope: Construct, key: kms.IKey | None) -> s3.Bucket:
+        from aws_cdk import aws_s3 as s3  # loaded only by endpoints that create a capture bucket
+
         bucket = s3.Bucket(
             scope,
             "CaptureBucket",

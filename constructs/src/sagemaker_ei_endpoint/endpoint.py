@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import compliance
@@ -33,6 +30,10 @@ from .plan import (
 )
 from .successor import AcceleratorMode
 from .variants import ProductionVariant
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk import aws_sns as sns
 
 __all__ = [
     "SUCCESSOR_METADATA",
@@ -228,6 +229,10 @@ class EIEndpoint(Construct):
         )
 
     def _rollback_alarms(self, deployment: DeploymentGuardrails, topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
+        # Loaded only by endpoints with guardrails: most stacks never need CloudWatch's modules.
+        from aws_cdk import aws_cloudwatch as cloudwatch
+        from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+
         alarms = []
         for v in self.plan.variants:
             errors = cloudwatch.Alarm(
@@ -306,6 +311,8 @@ class EIEndpoint(Construct):
 
         :param variant_name: Default: the only variant; required when there are several.
         """
+        from aws_cdk import aws_cloudwatch as cloudwatch
+
         return cloudwatch.Metric(
             namespace="AWS/SageMaker",
             metric_name=metric_name,

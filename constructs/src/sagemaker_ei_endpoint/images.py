@@ -5,10 +5,9 @@ from __future__ import annotations
 import abc
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
 from .binding import Binding, Statement, allow
@@ -20,6 +19,9 @@ from .image_catalog import (
     framework_image,
 )
 from .tokens import is_known, region_of
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ecr as ecr
 
 # The ECR actions that pulling one image needs; ecr:GetAuthorizationToken (on "*") is in the
 # execution role's base statement.
@@ -189,6 +191,8 @@ class _AssetContainerImage(ContainerImage):
         return f"image asset {self.directory}"
 
     def bind(self, scope: Construct) -> Binding[str]:
+        from aws_cdk import aws_ecr_assets as ecr_assets  # loaded only when an image is built
+
         asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory)
         return Binding(asset.image_uri, (_pull(asset.repository),))
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import abc
 import os
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from .binding import Binding, allow
 from .errors import EIEndpointPropsError
 from .tokens import is_known
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_s3 as s3
 
 
 def _require_tar_gz(name: str) -> None:
@@ -64,5 +66,7 @@ class _AssetModelData(ModelData):
         self.path = path
 
     def bind(self, scope: Construct) -> Binding[str]:
+        from aws_cdk import aws_s3_assets as s3_assets  # loaded only when an artifact is uploaded
+
         asset = s3_assets.Asset(scope, "ModelDataAsset", path=self.path)
         return _object_read(asset.bucket, asset.s3_object_key, asset.s3_object_url)

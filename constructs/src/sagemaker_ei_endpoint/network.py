@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from .binding import Binding
 from .tokens import is_known
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
 
 EI_RUNTIME_SERVICE = "elastic-inference.runtime"
 HTTPS = 443
@@ -63,6 +66,8 @@ class VpcPlacement:
         return self.vpc.private_subnets or self.vpc.isolated_subnets
 
     def bind(self, scope: Construct, *, elastic_inference: bool) -> Binding[sagemaker.CfnModel.VpcConfigProperty]:
+        from aws_cdk import aws_ec2 as ec2  # loaded only by endpoints placed in a VPC
+
         groups = list(self.security_groups or ())
         if not groups:
             groups.append(
@@ -85,6 +90,8 @@ class VpcPlacement:
 
     def _connect_to_elastic_inference(self, scope: Construct, subnets: Sequence[ec2.ISubnet]) -> ec2.SecurityGroup:
         """The model's security group for EI: no inbound, outbound only to the EI runtime endpoint."""
+        from aws_cdk import aws_ec2 as ec2
+
         client = ec2.SecurityGroup(
             scope,
             "ElasticInferenceClientSecurityGroup",

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_sns as sns
 
 from . import contract
 from .accelerator import AcceleratorType
@@ -28,6 +25,11 @@ from .network import VpcPlacement
 from .successor import AcceleratorMode, plan_successor
 from .validation import validate_endpoint_props
 from .variants import ProductionVariant
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_sns as sns
 
 WARNING_EI_RETIRED = "sagemaker-ei-endpoint:elasticInferenceRetired"
 WARNING_ACCELERATED_INSTANCE = "sagemaker-ei-endpoint:acceleratorOnAcceleratedInstance"
