@@ -120,8 +120,10 @@ class EIEndpoint(Construct):
         # The keyword arguments are exactly EIEndpointProps' fields (a test holds the two together).
         props = EIEndpointProps(**{name: value for name, value in locals().items() if name in PROP_NAMES})
         # Every check and decision first: bad props raise before anything is added to the scope.
-        plan = plan_endpoint(props, cdk.Stack.of(scope))
+        stack = cdk.Stack.of(scope)
+        plan = plan_endpoint(props, stack)
         super().__init__(scope, construct_id)
+        self.stack = stack
         self.props, self.plan = props, plan
         self.accelerator_mode = accelerator_mode
         self.variants = tuple(variants)
@@ -149,13 +151,14 @@ class EIEndpoint(Construct):
         """The given key, or the stack's shared one when the volume or captured data is to be encrypted."""
         if self.props.encryption_key is not None or not (self.plan.encrypt_volume or self.props.data_capture):
             return self.props.encryption_key
-        return stack_endpoint_key(self)
+        return stack_endpoint_key(self.stack)
 
     def _execution_role(self, bindings: Sequence[Binding[Any] | None]) -> tuple[iam.IRole, iam.ManagedPolicy | None]:
         if self.props.role is not None:
             return self.props.role, None
         return create_execution_role(
             self,
+            stack=self.stack,
             bindings=[b for b in bindings if b is not None],
             in_vpc=self.props.vpc is not None,
             elastic_inference=self.plan.elastic_inference,

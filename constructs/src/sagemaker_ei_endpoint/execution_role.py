@@ -44,7 +44,12 @@ EI_DESCRIBE_ACTIONS = ("ec2:DescribeVpcEndpoints",)
 
 
 def create_execution_role(
-    scope: Construct, *, bindings: Sequence[Binding[Any]], in_vpc: bool, elastic_inference: bool
+    scope: Construct,
+    *,
+    stack: cdk.Stack,
+    bindings: Sequence[Binding[Any]],
+    in_vpc: bool,
+    elastic_inference: bool,
 ) -> tuple[iam.Role, iam.ManagedPolicy]:
     """A role SageMaker can assume, with one customer-managed policy holding what ``bindings`` need,
     plus ECR login, endpoint metrics and logs (and network interfaces when ``in_vpc``, and the
@@ -59,7 +64,6 @@ def create_execution_role(
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
         description="SageMaker execution role of an EIEndpoint: logs, metrics, and pulls of its own image and artifact",
     )
-    stack = cdk.Stack.of(scope)
     log_groups = stack.format_arn(
         service="logs",
         resource="log-group",

@@ -117,15 +117,14 @@ def endpoint_key_policy(scope: Construct) -> iam.PolicyDocument:
 STACK_KEY_ID = "EIEndpointKey"
 
 
-def stack_endpoint_key(scope: Construct) -> kms.Key:
-    """The storage and capture key the EIEndpoints of ``scope``'s stack share, created with the first.
+def stack_endpoint_key(stack: cdk.Stack) -> kms.Key:
+    """The storage and capture key the EIEndpoints of ``stack`` share, created with the first.
 
     One key per stack rather than per endpoint: the endpoints of a stack are one environment in one
     account, with the same administrators; each endpoint's execution role still names the key in its
     own policy, and this key policy admits use only through SageMaker and S3. It keeps an endpoint to
     five resources (CloudFormation allows 500 per stack), and one key costs one monthly key fee.
     """
-    stack = cdk.Stack.of(scope)
     key: kms.Key | None = getattr(stack, "_sagemaker_ei_endpoint_key", None)
     if key is None:
         key = kms.Key(
