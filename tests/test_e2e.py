@@ -27,6 +27,7 @@ from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint
 pytestmark = pytest.mark.e2e
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "us-east-1"}
 TIMEOUT = 600
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,12 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
     result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url)
     output = result.stdout.decode() + result.stderr.decode()
     assert result.returncode == 0, output[-4000:]
-    assert output.count("InService") == 4  # one row per variant: dev 1, staging 1, prod 2
-    assert "served_by" in output
+    # one row per variant: dev 2 (two endpoints, each with an AllTraffic variant), staging 1, prod 2
+    assert output.count("InService") == 5
+    for env in ENVIRONMENTS.values():
+        for settings in env.endpoints:
+            assert f"{env.name} {settings.construct_id}: SageMakerEI-{env.name}-" in output
+    assert "image/png request" in output  # the object detector is sent an image
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))
@@ -81,16 +86,16 @@ def test_every_variant_landed_with_its_instance_type_and_accelerator(
     emulator: tuple[Emulator, EmulatorEndpoint], env: str
 ) -> None:
     client = session(env).client("sagemaker")
-    name = outputs(env)["ImageClassifierEndpointName"]
-    described = client.describe_endpoint(EndpointName=name)
-    assert described["EndpointStatus"] == "InService"
-    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
-    (settings,) = ENVIRONMENTS[env].endpoints
-    assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
-    assert outputs(env)["ImageClassifierEndpointArn"].startswith(
-        f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNT}:endpoint/"
-    )
+    for settings in ENVIRONMENTS[env].endpoints:
+        name = outputs(env)[f"{settings.construct_id}EndpointName"]
+        described = client.describe_endpoint(EndpointName=name)
+        assert described["EndpointStatus"] == "InService"
+        config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
+        landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
+        assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
+        assert outputs(env)[f"{settings.construct_id}EndpointArn"].startswith(
+            f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNT}:endpoint/"
+        )
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))
@@ -122,9 +127,38 @@ def test_invoke_client_returns_the_queued_response(emulator: tuple[Emulator, Emu
     queued = json.dumps({"label": "tabby cat", "environment": env})
     endpoint.queue_invoke_results(region=REGIONS[env], results=[{"Body": queued, "ContentType": "application/json"}])
     payload = json.dumps({"instances": [[1, 2, 3]], "test": env}).encode()
-    result = run_tool("tools.invoke", env, "--payload", "-", stdin=payload)
+    result = run_tool("tools.invoke", env, "--endpoint", "ImageClassifier", "--payload", "-", stdin=payload)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip() == queued
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-image", "image/jpeg"])
+def test_invoke_client_sends_an_image_to_the_object_detector(
+    emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any, content_type: str | None
+) -> None:
+    _, endpoint = emulator
+    endpoint.queue_invoke_results(region=REGIONS["dev"], results=[{"Body": '{"prediction": []}'}])
+    # moto answers a body it has seen before from its cache: bytes after the image's end make each one new
+    image = JPEG if content_type == "image/jpeg" else (ROOT / "examples" / "smoke-image.png").read_bytes()
+    (tmp_path / "image").write_bytes(image + f"{content_type}".encode())
+    chosen = ["--content-type", content_type] if content_type else []
+    payload = ["--payload", str(tmp_path / "image")]
+    result = run_tool("tools.invoke", "dev", "--endpoint", "ObjectDetector", *payload, *chosen)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == '{"prediction": []}'
+
+
+def test_invoke_client_refuses_what_the_endpoint_does_not_accept(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    json_to_detector = run_tool("tools.invoke", "dev", "--endpoint", "ObjectDetector", "--payload", "-", stdin=b"{}")
+    assert json_to_detector.returncode == 2
+    assert (
+        "accepts application/x-image, image/jpeg, image/png, not application/json" in json_to_detector.stderr.decode()
+    )
+    no_choice = run_tool("tools.invoke", "dev", "--payload", "-", stdin=b"{}")
+    assert "--endpoint: expected one of ImageClassifier, ObjectDetector, got None" in no_choice.stderr.decode()
+    too_big = run_tool("tools.invoke", "prod", "--payload", "-", stdin=b"x" * (7 * 1024 * 1024))
+    assert too_big.returncode == 2
+    assert "7340032 bytes is more than SageMaker real-time inference accepts" in too_big.stderr.decode()
 
 
 def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any) -> None:

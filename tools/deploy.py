@@ -18,19 +18,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from tools import emulator
+from tools import emulator, verify
 from tools.assembly import SynthesizedStack, read_stacks
-from tools.invoke import InvokeError, invoke
+from tools.invoke import STACK_PREFIX, InvokeError, accepted_content_types, endpoint_outputs, invoke
 from tools.synth_summary import format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSEMBLY = ROOT / "cdk.out.deploy"
+SMOKE_IMAGE = ROOT / "examples" / "smoke-image.png"
 # moto cannot execute change sets correctly (outputs are lost) nor take the BootstrapVersion
 # parameter's "use previous value" on update; deploying directly avoids both.
 EMULATOR_DEPLOY_FLAGS = ("--method=direct", "--no-previous-parameters")
@@ -38,21 +38,6 @@ EMULATOR_DEPLOY_FLAGS = ("--method=direct", "--no-previous-parameters")
 
 class DeployError(Exception):
     """A failure with a message that says what to do."""
-
-
-@dataclass(frozen=True)
-class VariantCheck:
-    stack: str
-    endpoint: str
-    status: str
-    variant: str
-    instance_type: str
-    accelerator: str
-    expected: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "InService" and f"{self.instance_type} {self.accelerator}" == self.expected
 
 
 def step(message: str) -> None:
@@ -95,79 +80,36 @@ def deployed_stacks(stacks: Sequence[SynthesizedStack]) -> list[str]:
     return found
 
 
-def expected_variants(template: Mapping[str, Any]) -> dict[str, str]:
-    """variant name -> "instance-type accelerator" as the template has them."""
-    expected = {}
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::SageMaker::EndpointConfig":
-            for v in resource["Properties"]["ProductionVariants"]:
-                expected[v["VariantName"]] = f"{v['InstanceType']} {v.get('AcceleratorType', 'none')}"
-    return expected
+def print_checks(checks: Sequence[verify.VariantCheck]) -> None:
+    print(format_table(verify.ENDPOINT_COLUMNS, verify.endpoint_rows(checks)))
 
 
-def verify(stacks: Sequence[SynthesizedStack]) -> list[VariantCheck]:
-    checks = []
-    for stack in stacks:
-        session = session_for(stack)
-        (described,) = session.client("cloudformation").describe_stacks(StackName=stack.name)["Stacks"]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-        sagemaker = session.client("sagemaker")
-        expected = expected_variants(stack.template)
-        for key, name in sorted(outputs.items()):
-            if not key.endswith("EndpointName"):
-                continue
-            endpoint = sagemaker.describe_endpoint(EndpointName=name)
-            config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-            for variant in config["ProductionVariants"]:
-                checks.append(
-                    VariantCheck(
-                        stack=stack.name,
-                        endpoint=name,
-                        status=endpoint["EndpointStatus"],
-                        variant=variant["VariantName"],
-                        instance_type=variant["InstanceType"],
-                        accelerator=variant.get("AcceleratorType", "none"),
-                        expected=expected.get(variant["VariantName"], "(not in template)"),
-                    )
-                )
-    return checks
-
-
-def print_checks(checks: Sequence[VariantCheck]) -> None:
-    rows = [
-        (
-            c.stack,
-            c.endpoint,
-            c.status,
-            c.variant,
-            c.instance_type,
-            c.accelerator,
-            "yes" if c.ok else f"NO: {c.expected}",
-        )
-        for c in checks
-    ]
-    print(
-        format_table(("stack", "endpoint", "status", "variant", "instance type", "accelerator", "as synthesized"), rows)
-    )
+def payload_for(session: Any, region: str, endpoint_name: str, env_name: str) -> tuple[bytes, str]:
+    """An image for endpoints that take images (the object detector), else a JSON request of its own:
+    moto answers repeated identical requests from a cache."""
+    sagemaker = session.client("sagemaker", region_name=region)
+    accepted = accepted_content_types(sagemaker, sagemaker.describe_endpoint(EndpointName=endpoint_name)) or frozenset()
+    if "image/png" in accepted:
+        return SMOKE_IMAGE.read_bytes(), "image/png"
+    return json.dumps({"instances": [[0.1, 0.2, 0.3]], "endpoint": endpoint_name}).encode(), "application/json"
 
 
 def invoke_all(stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEndpoint | None) -> None:
+    """One invoke_endpoint per endpoint of every stack, through the invoke client."""
     for stack in stacks:
-        env_name = stack.name.removeprefix("SageMakerEI-")
-        # A payload of its own per environment: moto answers repeated identical requests from a cache.
-        payload = json.dumps({"instances": [[0.1, 0.2, 0.3]], "environment": env_name}).encode()
-        if endpoint is not None:
-            endpoint.queue_invoke_results(
-                region=stack.region or emulator.DEFAULT_REGION,
-                results=[
-                    {
-                        "Body": json.dumps({"predictions": [[0.91, 0.09]], "served_by": f"emulator ({env_name})"}),
-                        "ContentType": "application/json",
-                    }
-                ],
-            )
-        response = invoke(env_name, payload, "application/json", session=session_for(stack))
-        print(f"{env_name}: {response.endpoint_name} -> {response.body.decode(errors='replace')}")
+        env_name = stack.name.removeprefix(STACK_PREFIX)
+        session = session_for(stack)
+        region = stack.region or session.region_name or emulator.DEFAULT_REGION
+        for endpoint_id, endpoint_name in sorted(endpoint_outputs(env_name, session, region).items()):
+            payload, content_type = payload_for(session, region, endpoint_name, env_name)
+            if endpoint is not None:
+                served_by = f"emulator ({env_name} {endpoint_id}, {content_type} request of {len(payload)} bytes)"
+                endpoint.queue_invoke_results(
+                    region=region,
+                    results=[{"Body": json.dumps({"predictions": [[0.91, 0.09]], "served_by": served_by})}],
+                )
+            response = invoke(env_name, payload, content_type, endpoint_id=endpoint_id, session=session, region=region)
+            print(f"{env_name} {endpoint_id}: {response.endpoint_name} -> {response.body.decode(errors='replace')}")
 
 
 def running_emulator(args: argparse.Namespace) -> emulator.EmulatorEndpoint | None:
@@ -178,6 +120,26 @@ def running_emulator(args: argparse.Namespace) -> emulator.EmulatorEndpoint | No
 
 
 def run(args: argparse.Namespace) -> int:
+    """A deploy; one at a time per folder when it may start or keep an emulator."""
+    if args.target != "emulator" or args.emulator_url:
+        return deploy(args)
+    try:
+        with emulator.exclusive_run():
+            return deploy(args)
+    except emulator.EmulatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def approval_flags(target: str, approval: str | None) -> list[str]:
+    """The emulator is disposable and local: nothing to approve. On AWS the CLI's own default
+    (ask before any security-broadening change) holds unless the user chose a level."""
+    if approval:
+        return ["--require-approval", approval]
+    return ["--require-approval", "never"] if target == "emulator" else []
+
+
+def deploy(args: argparse.Namespace) -> int:
     started = time.monotonic()
     target: str = args.target
     base_env = dict(os.environ)
@@ -189,10 +151,10 @@ def run(args: argparse.Namespace) -> int:
             endpoint = running_emulator(args)
             if endpoint is None:
                 step("starting the local AWS emulator (moto server) on loopback")
-                server = emulator.Emulator(log_path=ROOT / "emulator.log")
+                server = emulator.Emulator(port=args.port, log_path=ROOT / "emulator.log")
                 endpoint = server.start()
             else:
-                step(f"using the running emulator at {endpoint.url}")
+                step(f"using the running emulator at {endpoint.url} (it keeps running afterwards)")
             print(f"emulator: {endpoint.url} (log: emulator.log)")
             base_env |= endpoint.client_environment()
             for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -226,10 +188,10 @@ def run(args: argparse.Namespace) -> int:
         cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
         step("cdk deploy")
         flags = list(EMULATOR_DEPLOY_FLAGS) if target == "emulator" else []
-        cdk(["deploy", "--all", "--app", str(ASSEMBLY), "--require-approval", "never", *flags], base_env)
+        cdk(["deploy", "--all", "--app", str(ASSEMBLY), *approval_flags(target, args.approval), *flags], base_env)
 
         step("verifying what landed, through boto3")
-        checks = verify(stacks)
+        checks = verify.verify_endpoints(stacks, session_for)
         print_checks(checks)
         if not checks or not all(c.ok for c in checks):
             raise DeployError("the deployed endpoints differ from the synthesized templates (see the table)")
@@ -239,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
             print("the emulator does not run models: each response below was queued through moto's API")
         invoke_all(stacks, endpoint)
         succeeded = True
-    except (DeployError, InvokeError) as error:
+    except (DeployError, InvokeError, emulator.EmulatorError) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     finally:
@@ -253,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
         for key, value in server.endpoint.client_environment().items():
             print(f"  export {key}={value}")
         print("stop it with `make emulator-stop`")
+    elif server is None and endpoint is not None and not args.emulator_url:
+        print(f"\nthe kept emulator at {endpoint.url} keeps running; stop it with `make emulator-stop`")
     print(f"\ndone in {time.monotonic() - started:.0f} s")
     return 0
 
@@ -278,7 +242,7 @@ def destroy(args: argparse.Namespace) -> int:
 
 
 def stop_emulator(_: argparse.Namespace) -> int:
-    print("emulator stopped" if emulator.stop_kept_emulator() else "no kept emulator is running")
+    print(emulator.stop_kept_emulator())
     return 0
 
 
@@ -290,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("elastic-inference", "successor"), help="override the accelerator mode")
     parser.add_argument("--keep", action="store_true", help="leave the emulator running at the end")
     parser.add_argument("--emulator-url", help="use this running emulator (http://localhost:PORT) instead")
+    parser.add_argument("--port", type=int, help="start the emulator on this loopback port (default: a free one)")
+    parser.add_argument(
+        "--approval",
+        choices=("never", "any-change", "broadening"),
+        help="cdk deploy --require-approval; default: never on the emulator, the CLI's own default on AWS",
+    )
     args = parser.parse_args(argv)
     return {"deploy": run, "destroy": destroy, "stop-emulator": stop_emulator}[args.action](args)
 
