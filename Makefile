@@ -30,9 +30,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constr
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json scripts/cdk-cli $(VENV)/.installed
 	@echo "==> installing the pinned CDK CLI with npm ci (Node $$($(BIN)/node --version))"
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@# `npx cdk` and node_modules/.bin/cdk then run the CLI on the venv's Node 24, activated or not
+	rm -f node_modules/.bin/cdk && cp scripts/cdk-cli node_modules/.bin/cdk
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
