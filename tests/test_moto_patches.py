@@ -5,8 +5,10 @@ moto runs in-process here (`mock_aws`), so these take a second, not a deploy.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -117,3 +119,140 @@ def test_the_emulator_server_applies_every_patch() -> None:
         undo()
     assert "delete" not in ManagedPolicy.__dict__
     assert SageMakerRuntimeResponse.use_raw_body is False
+
+
+def cloudformation() -> Any:
+    return boto3.client("cloudformation", region_name="us-east-1")
+
+
+def test_missing_change_set_is_not_found_and_its_delete_succeeds(patched: Callable[..., None]) -> None:
+    with mock_aws():
+        cloudformation().create_stack(StackName="s", TemplateBody=json.dumps({"Resources": QUEUE["Resources"]}))
+        with pytest.raises(ClientError, match="Stack with id cdk-deploy-change-set does not exist"):
+            cloudformation().describe_change_set(StackName="s", ChangeSetName="cdk-deploy-change-set")
+        with pytest.raises(UnboundLocalError):
+            cloudformation().delete_change_set(StackName="s", ChangeSetName="cdk-deploy-change-set")
+    patched(moto_patches.missing_change_set_is_not_found)
+    with mock_aws():
+        cloudformation().create_stack(StackName="s", TemplateBody=json.dumps({"Resources": QUEUE["Resources"]}))
+        with pytest.raises(ClientError) as error:
+            cloudformation().describe_change_set(StackName="s", ChangeSetName="cdk-deploy-change-set")
+        assert error.value.response["Error"]["Code"] == "ChangeSetNotFound"
+        cloudformation().delete_change_set(StackName="s", ChangeSetName="cdk-deploy-change-set")
+
+
+QUEUE: dict[str, Any] = {
+    "Parameters": {"Version": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/bootstrap/version"}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+    "Outputs": {"QueueUrl": {"Value": {"Ref": "Queue"}}},
+}
+
+
+def deploy_by_change_set(template: dict[str, Any], kind: str, parameters: list[dict[str, Any]]) -> str:
+    cloudformation().create_change_set(
+        StackName="s",
+        ChangeSetName="cdk-deploy-change-set",
+        ChangeSetType=kind,
+        TemplateBody=json.dumps(template),
+        Parameters=parameters,
+    )
+    cloudformation().execute_change_set(StackName="s", ChangeSetName="cdk-deploy-change-set")
+    (stack,) = cloudformation().describe_stacks(StackName="s")["Stacks"]
+    return ",".join(o["OutputKey"] for o in stack.get("Outputs", []))
+
+
+def test_a_change_set_deploy_keeps_the_stacks_outputs(patched: Callable[..., None]) -> None:
+    with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/bootstrap/version", Value="30", Type="String")
+        assert deploy_by_change_set(QUEUE, "CREATE", []) == ""  # moto lost the output
+    patched(moto_patches.change_set_execution_updates_the_stack)
+    with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/bootstrap/version", Value="30", Type="String")
+        assert deploy_by_change_set(QUEUE, "CREATE", []) == "QueueUrl"
+
+
+def test_previous_value_of_an_ssm_parameter_is_its_name(patched: Callable[..., None]) -> None:
+    changed = copy.deepcopy(QUEUE)
+    changed["Resources"]["Queue"]["Properties"] = {"DelaySeconds": 5}
+    previous = [{"ParameterKey": "Version", "UsePreviousValue": True}]
+    patched(moto_patches.change_set_execution_updates_the_stack)
+    with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/bootstrap/version", Value="30", Type="String")
+        deploy_by_change_set(QUEUE, "CREATE", [])
+        with pytest.raises(AttributeError):  # the SSM parameter named "30" does not exist
+            deploy_by_change_set(changed, "UPDATE", previous)
+    patched(moto_patches.previous_parameter_values_are_the_given_ones)
+    with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(Name="/bootstrap/version", Value="30", Type="String")
+        deploy_by_change_set(QUEUE, "CREATE", [])
+        assert deploy_by_change_set(changed, "UPDATE", previous) == "QueueUrl"
+        (stack,) = cloudformation().describe_stacks(StackName="s")["Stacks"]
+        assert stack["StackStatus"] == "UPDATE_COMPLETE"
+
+
+IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/object-detection:1"
+
+
+def endpoint_template(instance_type: str) -> str:
+    return json.dumps(
+        {
+            "Resources": {
+                "Model": {
+                    "Type": "AWS::SageMaker::Model",
+                    "Properties": {
+                        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
+                        "PrimaryContainer": {
+                            "Image": "811284229777.dkr.ecr.us-east-1.amazonaws.com/object-detection:1"
+                        },
+                    },
+                },
+                "Config": {
+                    "Type": "AWS::SageMaker::EndpointConfig",
+                    "Properties": {
+                        "ProductionVariants": [
+                            {
+                                "VariantName": "AllTraffic",
+                                "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+                                "InstanceType": instance_type,
+                                "InitialInstanceCount": 1,
+                                "InitialVariantWeight": 1,
+                            }
+                        ]
+                    },
+                },
+                "Endpoint": {
+                    "Type": "AWS::SageMaker::Endpoint",
+                    "Properties": {"EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}},
+                },
+            }
+        }
+    )
+
+
+def update_instance_type() -> tuple[str, list[str]]:
+    """The endpoint's config's instance type after an update from ml.m5.large to ml.c5.xlarge, and the configs left."""
+    cloudformation().create_stack(StackName="e", TemplateBody=endpoint_template("ml.m5.large"))
+    cloudformation().update_stack(StackName="e", TemplateBody=endpoint_template("ml.c5.xlarge"))
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    (endpoint,) = sagemaker.list_endpoints()["Endpoints"]
+    configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
+    serving = sagemaker.describe_endpoint(EndpointName=endpoint["EndpointName"])["EndpointConfigName"]
+    if serving not in configs:
+        return f"{serving} (deleted)", configs
+    (variant,) = sagemaker.describe_endpoint_config(EndpointConfigName=serving)["ProductionVariants"]
+    return str(variant["InstanceType"]), configs
+
+
+def test_an_update_moves_the_endpoint_to_its_new_config_and_deletes_the_old_after(
+    patched: Callable[..., None],
+) -> None:
+    with mock_aws():
+        serving, configs = update_instance_type()
+        assert serving.endswith("(deleted)")  # moto: the endpoint still points at the deleted old config
+        assert len(configs) == 1
+    patched(moto_patches.updates_follow_references)
+    patched(moto_patches.sagemaker_replacement_deletes_the_old_after_the_update)
+    with mock_aws():
+        serving, configs = update_instance_type()
+        assert serving == "ml.c5.xlarge"
+        assert len(configs) == 1  # the old one was deleted after the endpoint moved

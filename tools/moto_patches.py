@@ -12,8 +12,14 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import CloudFormationError
+from moto.cloudformation.models import ChangeSet, Stack
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.models import ManagedPolicy, iam_backends
 from moto.kms.models import Key
+from moto.sagemaker.models import FakeEndpointConfig, Model
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 Undo = Callable[[], None]
@@ -88,10 +94,181 @@ def invoke_endpoint_binary_body() -> Undo:
     return undo
 
 
+class ChangeSetNotFoundError(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+
+def _find_change_sets(response: CloudFormationResponse) -> list[str]:
+    """Ids of the change sets that ChangeSetName (an id, or a name within StackName) names."""
+    name, stack = response._get_param("ChangeSetName"), response._get_param("StackName")
+    return [
+        change_set_id
+        for change_set_id, change_set in response.cloudformation_backend.change_sets.items()
+        if name == change_set_id
+        or (name == change_set.change_set_name and stack in (None, change_set.stack_name, change_set.stack_id))
+    ]
+
+
+def missing_change_set_is_not_found() -> Undo:
+    """DescribeChangeSet and DeleteChangeSet of a change set moto does not hold: describe answers
+    "Stack with id <change set> does not exist" (ValidationError) and delete raises UnboundLocalError
+    (HTTP 500, which the CDK CLI reads as "XML parse error: mismatched tags"); both match a name across
+    every stack. The CLI removes `cdk-deploy-change-set` before each deploy of an existing stack and
+    tolerates only ChangeSetNotFound. Look the change set up within its stack; describe answers
+    ChangeSetNotFound, delete of a missing one succeeds, as CloudFormation's do."""
+    originals = {m: CloudFormationResponse.__dict__[m] for m in ("describe_change_set", "delete_change_set")}
+
+    def describe_change_set(self: CloudFormationResponse) -> Any:
+        found = _find_change_sets(self)
+        if not found:
+            raise ChangeSetNotFoundError(f"ChangeSet [{self._get_param('ChangeSetName')}] does not exist")
+        return ActionResult(self.cloudformation_backend.change_sets[found[-1]])
+
+    def delete_change_set(self: CloudFormationResponse) -> Any:
+        for change_set_id in _find_change_sets(self):
+            del self.cloudformation_backend.change_sets[change_set_id]
+        return EmptyResult()
+
+    CloudFormationResponse.describe_change_set = describe_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.delete_change_set = delete_change_set  # type: ignore[method-assign]
+
+    def undo() -> None:
+        for method, function in originals.items():
+            setattr(CloudFormationResponse, method, function)
+
+    return undo
+
+
+def change_set_execution_updates_the_stack() -> Undo:
+    """ExecuteChangeSet: moto applies the resources but keeps the stack's old template, outputs and
+    parameters (a change-set deploy loses the stack's outputs). Do what update_stack does."""
+    original = ChangeSet.__dict__["apply"]
+
+    def apply(self: ChangeSet) -> None:
+        stack = self.stack
+        stack.template = self.template
+        stack._parse_template()
+        stack.resource_map.update(stack.template_dict, self.parameters)
+        stack.output_map = stack._create_output_map()
+        if self.parameters:
+            stack.parameters = self.parameters
+
+    ChangeSet.apply = apply  # type: ignore[method-assign]
+    return lambda: setattr(ChangeSet, "apply", original)
+
+
+def previous_parameter_values_are_the_given_ones() -> Undo:
+    """UsePreviousValue: moto reuses the previous *resolved* value, so CDK's SSM-typed BootstrapVersion
+    parameter comes back as "30" and is then looked up as an SSM parameter named "30" (AttributeError,
+    HTTP 500: "moto cannot update a deployed CDK stack"). CloudFormation reuses the value given, the
+    SSM parameter's name, and resolves it again."""
+    original = Stack.__dict__["stack_parameters"]
+
+    def stack_parameters(self: Stack) -> dict[str, Any]:
+        declared = self.template_dict.get("Parameters", {}) if isinstance(self.template_dict, dict) else {}
+        defaults = {k: p["Default"] for k, p in declared.items() if "Default" in p}
+        return {**self.resource_map.resolved_parameters, **defaults, **self.resource_map.input_parameters}
+
+    Stack.stack_parameters = property(stack_parameters)  # type: ignore[assignment,method-assign]
+    return lambda: setattr(Stack, "stack_parameters", original)
+
+
+def _updatable(resource_json: Any) -> bool:
+    resource_class = parsing.resource_class_from_type(resource_json.get("Type", ""))
+    method = getattr(resource_class, "update_from_cloudformation_json", None)
+    return method is not None and not hasattr(method, "__isabstractmethod__")
+
+
+def _referenced(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        found = {value["Ref"]} if isinstance(value.get("Ref"), str) else set()
+        if isinstance(value.get("Fn::GetAtt"), list):
+            found.add(value["Fn::GetAtt"][0])
+        return found.union(*(_referenced(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_referenced(v) for v in value))
+    return set()
+
+
+def updates_follow_references() -> Undo:
+    """Stack updates: moto updates only resources whose template text changed, so a resource that
+    points at a replaced one through Ref/GetAtt keeps the old value: the Endpoint is never moved to
+    its new EndpointConfig. CloudFormation re-resolves references and updates the dependents. Add the
+    (transitive) dependents that moto can update to the resources to modify, after their targets."""
+    original = parsing.ResourceMap.__dict__["build_resource_diff"]
+
+    def build_resource_diff(self: parsing.ResourceMap, other_template: Any, parameters: Any = None) -> Any:
+        actions: dict[str, list[str]] = original(self, other_template, parameters)
+        new = other_template.get("Resources", {})
+        changed = set(actions["Modify"])
+        grew = True
+        while grew:
+            grew = False
+            for name, resource_json in new.items():
+                if name in changed or name in actions["Add"] or name not in self._resource_json_map:
+                    continue
+                if _referenced(resource_json.get("Properties", {})) & changed and _updatable(resource_json):
+                    actions["Modify"].append(name)
+                    changed.add(name)
+                    grew = True
+        return actions
+
+    parsing.ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
+    return lambda: setattr(parsing.ResourceMap, "build_resource_diff", original)
+
+
+_REPLACED: list[tuple[Any, str, Any, str, str]] = []  # (class, physical id, json, account, region)
+
+
+def sagemaker_replacement_deletes_the_old_after_the_update() -> Undo:
+    """AWS::SageMaker::Model and ::EndpointConfig replacements: moto deletes the old resource before
+    it creates the new one, so the Endpoint (until it is moved) points at a config that no longer
+    exists. CloudFormation creates the replacement, updates dependents (UpdateEndpoint), and deletes
+    the old resource in its clean-up phase after the update succeeded. (A failed update is not rolled
+    back: moto has no rollback, and neither does this patch.)"""
+    originals = {cls: cls.__dict__["update_from_cloudformation_json"] for cls in (Model, FakeEndpointConfig)}
+    original_update = parsing.ResourceMap.__dict__["update"]
+
+    def replace(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        old = original_resource.physical_resource_id
+        _REPLACED.append((cls, old, cloudformation_json, account_id, region_name))
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def update(self: parsing.ResourceMap, template: Any, parameters: Any = None) -> None:
+        _REPLACED.clear()
+        original_update(self, template, parameters)
+        for cls, physical_id, resource_json, account_id, region_name in _REPLACED:
+            cls.delete_from_cloudformation_json(physical_id, resource_json, account_id, region_name)
+        _REPLACED.clear()
+
+    for cls in originals:
+        cls.update_from_cloudformation_json = classmethod(replace)  # type: ignore[assignment]
+    parsing.ResourceMap.update = update  # type: ignore[method-assign]
+
+    def undo() -> None:
+        for cls, method in originals.items():
+            cls.update_from_cloudformation_json = method  # type: ignore[method-assign]
+        parsing.ResourceMap.update = original_update  # type: ignore[method-assign]
+
+    return undo
+
+
 PATCHES: tuple[Callable[[], Undo], ...] = (
     kms_key_cloudformation_tags,
     managed_policy_delete,
     invoke_endpoint_binary_body,
+    missing_change_set_is_not_found,
+    change_set_execution_updates_the_stack,
+    previous_parameter_values_are_the_given_ones,
+    updates_follow_references,
+    sagemaker_replacement_deletes_the_old_after_the_update,
 )
 
 
