@@ -20,8 +20,6 @@ from aws_cdk import assertions
 
 from stacks.environments import ENVIRONMENTS
 from tests.conftest import ROOT
-from tools.assembly import read_stacks
-from tools.deploy import ASSEMBLY
 from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint
 
 pytestmark = pytest.mark.e2e
@@ -172,15 +170,15 @@ def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorE
     assert "is empty" in empty.stderr.decode()
 
 
-def test_a_second_deploy_on_the_same_emulator_stops_with_what_to_do(
+def test_a_second_deploy_on_the_same_emulator_is_an_update_with_nothing_to_change(
     emulator: tuple[Emulator, EmulatorEndpoint],
 ) -> None:
     _, endpoint = emulator
     result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev")
-    assert result.returncode == 1
-    message = result.stderr.decode()
-    assert "SageMakerEI-dev already deployed in the emulator" in message
-    assert "make destroy" in message
+    output = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode == 0, output[-4000:]
+    assert "(no changes)" in output
+    assert output.count("InService") == 2
 
 
 def test_destroy_leaves_no_endpoint_config_model_or_stack(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
@@ -200,19 +198,62 @@ def test_invoke_client_reports_a_stack_that_is_not_deployed(emulator: tuple[Emul
     assert "stack SageMakerEI-prod is not deployed in us-east-1" in result.stderr.decode()
 
 
-def test_successor_mode_deploys_dev_on_a_gpu_without_accelerator(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+def plain_cli(endpoint: EmulatorEndpoint, *args: str) -> subprocess.CompletedProcess[str]:
+    """`npx cdk ...` as a user runs it after `make deploy KEEP=1`: its exports and the system PATH only."""
+    env = {"HOME": os.environ.get("HOME", "/root"), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    env |= endpoint.client_environment()
+    command = [str(ROOT / "node_modules" / ".bin" / "cdk"), *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
+def endpoint_configs(env: str) -> dict[str, str]:
+    """endpoint name -> the endpoint config it serves."""
+    client = session(env).client("sagemaker")
+    return {
+        name: client.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+        for name in (e["EndpointName"] for e in client.list_endpoints()["Endpoints"])
+    }
+
+
+def test_day_two_plain_cli_update_moves_dev_to_its_successor(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
     _, endpoint = emulator
-    result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev", "--mode", "successor")
-    assert result.returncode == 0, (result.stdout.decode() + result.stderr.decode())[-4000:]
+    first = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev")
+    assert first.returncode == 0, (first.stdout.decode() + first.stderr.decode())[-4000:]
     client = session("dev").client("sagemaker")
-    described = client.describe_endpoint(EndpointName=outputs("dev")["ImageClassifierEndpointName"])
-    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    (variant,) = config["ProductionVariants"]
-    assert variant["InstanceType"] == "ml.g4dn.xlarge"
-    assert "AcceleratorType" not in variant
-    (stack,) = read_stacks(ASSEMBLY)
-    assert "AcceleratorType" not in json.dumps(stack.template)
-    assert run_tool("tools.deploy", "destroy", "--emulator-url", endpoint.url).returncode == 0
+    before = endpoint_configs("dev")
+    old_models = {m["ModelName"] for m in client.list_models()["Models"]}
+    assert len(before) == 2
+
+    # the CLI's defaults: change sets, previous parameter values
+    update = plain_cli(
+        endpoint, "deploy", "SageMakerEI-dev", "-c", "accelerator_mode=successor", "--require-approval", "never"
+    )
+    assert update.returncode == 0, update.stderr[-4000:]
+    assert "UPDATE_COMPLETE" in update.stderr + update.stdout
+
+    after = endpoint_configs("dev")
+    assert set(after) == set(before)  # the same endpoints, updated in place
+    for name, config_name in after.items():
+        assert config_name != before[name]
+        assert client.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+        (variant,) = client.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
+        assert (variant["InstanceType"], "AcceleratorType" in variant) == ("ml.g4dn.xlarge", False)
+    remaining = {c["EndpointConfigName"] for c in client.list_endpoint_configs()["EndpointConfigs"]}
+    assert remaining == set(after.values())  # the old configs are deleted
+    # the model is replaced only where it changed: the classifier's image moves to the GPU build,
+    # the built-in object detector keeps its image
+    models = {m["ModelName"] for m in client.list_models()["Models"]}
+    assert [m for m in models - old_models if "ImageClassifier" in m] != []
+    assert [m for m in old_models if "ImageClassifier" in m and m in models] == []
+    assert [m for m in old_models if "ObjectDetector" in m and m in models] != []
+    assert len(models) == 2
+    assert {k: v for k, v in outputs("dev").items() if k.endswith("EndpointName")} == {
+        "ImageClassifierEndpointName": next(n for n in after if "ImageClassifier" in n),
+        "ObjectDetectorEndpointName": next(n for n in after if "ObjectDetector" in n),
+    }
+
+    destroy = plain_cli(endpoint, "destroy", "SageMakerEI-dev", "--force")
+    assert destroy.returncode == 0, destroy.stderr[-4000:]
     assert sagemaker_resources("dev") == []
 
 

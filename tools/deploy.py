@@ -31,9 +31,6 @@ from tools.synth_summary import format_table
 ROOT = Path(__file__).resolve().parent.parent
 ASSEMBLY = ROOT / "cdk.out.deploy"
 SMOKE_IMAGE = ROOT / "examples" / "smoke-image.png"
-# moto cannot execute change sets correctly (outputs are lost) nor take the BootstrapVersion
-# parameter's "use previous value" on update; deploying directly avoids both.
-EMULATOR_DEPLOY_FLAGS = ("--method=direct", "--no-previous-parameters")
 
 
 class DeployError(Exception):
@@ -65,19 +62,6 @@ def synth_context(*, target: str, env_name: str | None, mode: str | None) -> lis
 
 def session_for(stack: SynthesizedStack) -> Any:
     return boto3.session.Session(region_name=stack.region)
-
-
-def deployed_stacks(stacks: Sequence[SynthesizedStack]) -> list[str]:
-    """The names of ``stacks`` that already exist where they would deploy."""
-    found = []
-    for stack in stacks:
-        client = session_for(stack).client("cloudformation")
-        try:
-            client.describe_stacks(StackName=stack.name)
-        except client.exceptions.ClientError:
-            continue
-        found.append(stack.name)
-    return found
 
 
 def print_checks(checks: Sequence[verify.VariantCheck]) -> None:
@@ -170,16 +154,6 @@ def deploy(args: argparse.Namespace) -> int:
         cdk(["synth", "--quiet", "--output", str(staged), *context], base_env)
         stacks = read_stacks(staged)
 
-        if target == "emulator":
-            existing = deployed_stacks(stacks)
-            if existing:
-                raise DeployError(
-                    f"{', '.join(existing)} already deployed in the emulator at {endpoint.url if endpoint else ''}. "
-                    "moto cannot update a deployed CDK stack (its update_stack fails on the BootstrapVersion "
-                    "parameter and never repoints the endpoint), so this run stops here. Either run "
-                    "`make destroy` and then `make deploy` again, or `make emulator-stop` and `make deploy` "
-                    "for a fresh emulator."
-                )
         shutil.rmtree(ASSEMBLY, ignore_errors=True)
         staged.rename(ASSEMBLY)
         stacks = read_stacks(ASSEMBLY)
@@ -187,8 +161,9 @@ def deploy(args: argparse.Namespace) -> int:
         step("cdk bootstrap (every account/region in the assembly)")
         cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
         step("cdk deploy")
-        flags = list(EMULATOR_DEPLOY_FLAGS) if target == "emulator" else []
-        cdk(["deploy", "--all", "--app", str(ASSEMBLY), *approval_flags(target, args.approval), *flags], base_env)
+        # The CLI's own deploy method (change sets) on both targets: tools/moto_patches.py makes moto's
+        # change sets and stack updates behave as CloudFormation's do, so a second run is an update.
+        cdk(["deploy", "--all", "--app", str(ASSEMBLY), *approval_flags(target, args.approval)], base_env)
 
         step("verifying what landed, through boto3")
         checks = verify.verify_endpoints(stacks, session_for)
@@ -222,7 +197,7 @@ def deploy(args: argparse.Namespace) -> int:
 
 
 def destroy(args: argparse.Namespace) -> int:
-    """``cdk destroy`` of what the last ``make deploy`` put into the kept emulator (or AWS)."""
+    """``cdk destroy`` of every environment stack in the kept emulator (or AWS)."""
     base_env = dict(os.environ)
     if args.target == "emulator":
         endpoint = running_emulator(args)
@@ -230,11 +205,14 @@ def destroy(args: argparse.Namespace) -> int:
             print("no kept emulator: `make deploy` stops its emulator at the end, which removes everything")
             return 0
         base_env |= endpoint.client_environment()
-    if not ASSEMBLY.exists():
-        print(f"error: {ASSEMBLY.name} is missing; nothing was deployed from this folder", file=sys.stderr)
-        return 1
+    # Every environment, not only those of the last run: `make deploy ENV=dev` into a kept emulator
+    # that holds all three must not leave staging and prod behind.
+    everything = ASSEMBLY.with_name(ASSEMBLY.name + ".destroy")
+    shutil.rmtree(everything, ignore_errors=True)
     try:
-        cdk(["destroy", "--all", "--force", "--app", str(ASSEMBLY)], base_env)
+        context = synth_context(target=args.target, env_name=None, mode=None)
+        cdk(["synth", "--quiet", "--output", str(everything), *context], base_env)
+        cdk(["destroy", "--all", "--force", "--app", str(everything)], base_env)
     except DeployError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
