@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -77,6 +78,13 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
         for settings in env.endpoints:
             assert f"{env.name} {settings.construct_id}: SageMakerEI-{env.name}-" in output
     assert "image/png request" in output  # the object detector is sent an image
+    # every resource is checked; what moto's CloudFormation skips is "not emulated", never "yes"
+    alarms = [line for line in output.splitlines() if "AWS::CloudWatch::Alarm" in line]
+    assert len(alarms) == 6  # staging 2, prod 4
+    assert all(line.rstrip().endswith("not emulated") for line in alarms)
+    for model in (line for line in output.splitlines() if "AWS::SageMaker::Model" in line):
+        assert model.rstrip().endswith("yes")
+    assert re.search(r"\d+ resources: \d+ landed as synthesized, \d+ not emulated", output)
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))

@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tools.assembly import SynthesizedStack
-from tools.verify import verify_endpoints
+from tools.verify import verify_endpoints, verify_resources
 
 
 def endpoint_resources(construct_id: str, instance_type: str) -> dict[str, Any]:
@@ -93,3 +93,37 @@ def test_an_endpoint_serving_another_config_than_its_stack_holds_is_reported() -
     aws.serving["ep-c"] = "cfg-old"
     (classifier, _) = verify_endpoints([STACK], lambda _: aws)
     assert classifier.problem == "serves endpoint config cfg-old, the stack's is cfg-c"
+
+
+class FakeStackAws:
+    """A stack in which only the model landed (as moto leaves an alarm out)."""
+
+    def client(self, _service: str) -> FakeStackAws:
+        return self
+
+    def get_paginator(self, _operation: str) -> FakeStackAws:
+        return self
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        return [{"StackResourceSummaries": [{"LogicalResourceId": "Model", "PhysicalResourceId": "arn:x:model/m-1"}]}]
+
+    def describe_model(self, ModelName: str) -> dict[str, Any]:
+        if ModelName != "m-1":
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "not found"}}, "DescribeModel")
+        return {"ModelName": ModelName}
+
+
+def resource_stack(*types: tuple[str, str]) -> SynthesizedStack:
+    return SynthesizedStack(
+        name="Stack", account=None, region="us-east-1", template={"Resources": {k: {"Type": t} for k, t in types}}
+    )
+
+
+def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
+    stack = resource_stack(
+        ("Model", "AWS::SageMaker::Model"), ("Alarm", "AWS::CloudWatch::Alarm"), ("Lost", "AWS::SageMaker::Model")
+    )
+    on_emulator = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=True)}
+    assert on_emulator == {"Model": "yes", "Alarm": "not emulated", "Lost": "NO: not in the deployed stack"}
+    on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
+    assert on_aws["Alarm"] == "NO: not in the deployed stack"

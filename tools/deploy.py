@@ -168,8 +168,16 @@ def deploy(args: argparse.Namespace) -> int:
         step("verifying what landed, through boto3")
         checks = verify.verify_endpoints(stacks, session_for)
         print_checks(checks)
-        if not checks or not all(c.ok for c in checks):
-            raise DeployError("the deployed endpoints differ from the synthesized templates (see the table)")
+        resources = verify.verify_resources(stacks, session_for, emulator=target == "emulator")
+        print()
+        print(format_table(verify.RESOURCE_COLUMNS, verify.resource_rows(resources)))
+        counts = {r: sum(c.result == r for c in resources) for r in ("yes", verify.NOT_EMULATED, "not checked")}
+        print(
+            f"{len(resources)} resources: {counts['yes']} landed as synthesized, "
+            f"{counts[verify.NOT_EMULATED]} not emulated (moto cannot hold them), {counts['not checked']} not checked"
+        )
+        if not checks or not all(c.ok for c in checks) or not all(r.ok for r in resources):
+            raise DeployError("what landed differs from the synthesized templates (see the tables)")
 
         step("invoking each endpoint through sagemaker-runtime invoke_endpoint (tools/invoke.py)")
         if endpoint is not None:

@@ -3,6 +3,10 @@
 Each patch corrects the emulation only, never what the checks read, and has a test in
 tests/test_moto_patches.py that shows moto's own behaviour first and then the corrected one.
 Upstream state: read in getmoto/moto at commit 0af643a (2026-08-22); none of these is fixed there.
+Upstream references, where one was found: getmoto/moto PR 7121 (2023) says moto's stack updates do
+not honour dependencies between resources (the reason for `updates_follow_references`); issue 3032 /
+PR 3033 fixed change-set *descriptions*, not the outputs after execution. For the others no upstream
+issue or pull request was found (searched in November 2026).
 """
 
 from __future__ import annotations

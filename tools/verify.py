@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -150,3 +151,110 @@ def endpoint_rows(checks: Sequence[VariantCheck]) -> list[tuple[str, ...]]:
 
 
 ENDPOINT_COLUMNS = ("stack", "endpoint", "name", "status", "variant", "instance type", "accelerator", "as synthesized")
+
+
+# ---- every resource of every stack ------------------------------------------------------------------
+
+Probe = Callable[[Any, str], str]  # (session, physical id) -> "" when it is there, else what is wrong
+
+
+def _sagemaker_endpoint(session: Any, physical: str) -> str:
+    status = session.client("sagemaker").describe_endpoint(EndpointName=name_of(physical))["EndpointStatus"]
+    return "" if status == "InService" else f"status {status}"
+
+
+def _described(service: str, method: str, parameter: str, value: Callable[[str], Any] = str) -> Probe:
+    """A probe that calls ``service.method(parameter=value(physical id))``; a ClientError means it is not there."""
+
+    def probe(session: Any, physical: str) -> str:
+        getattr(session.client(service), method)(**{parameter: value(physical)})
+        return ""
+
+    return probe
+
+
+def _key(session: Any, physical: str) -> str:
+    # list, not DescribeKey: moto can answer DescribeKey of a stack-created key with HTTP 500
+    return "" if physical in {k["KeyId"] for k in session.client("kms").list_keys()["Keys"]} else "no such key"
+
+
+def _alarm(session: Any, physical: str) -> str:
+    return "" if session.client("cloudwatch").describe_alarms(AlarmNames=[physical])["MetricAlarms"] else "no alarm"
+
+
+PROBES: Mapping[str, Probe] = {
+    "AWS::SageMaker::Model": _described("sagemaker", "describe_model", "ModelName", name_of),
+    "AWS::SageMaker::EndpointConfig": _described(
+        "sagemaker", "describe_endpoint_config", "EndpointConfigName", name_of
+    ),
+    "AWS::SageMaker::Endpoint": _sagemaker_endpoint,
+    "AWS::IAM::Role": _described("iam", "get_role", "RoleName", lambda p: p.split("/")[-1]),
+    "AWS::IAM::ManagedPolicy": _described("iam", "get_policy", "PolicyArn"),
+    "AWS::KMS::Key": _key,
+    "AWS::S3::Bucket": _described("s3", "head_bucket", "Bucket"),
+    "AWS::S3::BucketPolicy": _described("s3", "get_bucket_policy", "Bucket"),
+    "AWS::SNS::Topic": _described("sns", "get_topic_attributes", "TopicArn"),
+    "AWS::CloudWatch::Alarm": _alarm,
+}
+NOT_EMULATED = "not emulated"
+
+
+@dataclass(frozen=True)
+class ResourceCheck:
+    stack: str
+    endpoint: str
+    logical_id: str
+    resource_type: str
+    result: str  # "yes", NOT_EMULATED, "not checked", or "NO: <what is wrong>"
+
+    @property
+    def ok(self) -> bool:
+        return not self.result.startswith("NO")
+
+
+@cache
+def emulated_types() -> frozenset[str]:
+    """The resource types moto's CloudFormation creates; it skips the others and still reports success."""
+    from moto.cloudformation.parsing import get_model_map  # only for the emulator: moto is heavy to import
+
+    return frozenset(get_model_map())
+
+
+def check_resource(session: Any, resource_type: str, physical: str | None, *, emulator: bool) -> str:
+    if not physical:
+        if emulator and resource_type not in emulated_types():
+            return NOT_EMULATED
+        return "NO: not in the deployed stack"
+    probe = PROBES.get(resource_type)
+    if probe is None:
+        return "not checked"
+    try:
+        problem = probe(session, physical)
+    except ClientError as error:
+        problem = f"{error.response.get('Error', {}).get('Code', 'error')} for {physical}"
+    return f"NO: {problem}" if problem else "yes"
+
+
+def verify_resources(
+    stacks: Sequence[SynthesizedStack], session_for: SessionFor, *, emulator: bool
+) -> list[ResourceCheck]:
+    """One row per resource of every synthesized template: did it land, seen through its service's API."""
+    checks = []
+    for stack in stacks:
+        session = session_for(stack)
+        physical = physical_ids(session.client("cloudformation"), stack.name)
+        for logical_id, resource in stack.template["Resources"].items():
+            if resource["Type"] == "AWS::CDK::Metadata":
+                continue
+            result = check_resource(session, resource["Type"], physical.get(logical_id), emulator=emulator)
+            label = endpoint_label(stack.template, logical_id, "(stack)")
+            label = label if f"{label}EndpointName" in stack.template.get("Outputs", {}) else "(stack)"
+            checks.append(ResourceCheck(stack.name, label, logical_id, resource["Type"], result))
+    return checks
+
+
+RESOURCE_COLUMNS = ("stack", "endpoint", "logical id", "type", "landed")
+
+
+def resource_rows(checks: Sequence[ResourceCheck]) -> list[tuple[str, ...]]:
+    return [(c.stack, c.endpoint, c.logical_id, c.resource_type, c.result) for c in checks]
