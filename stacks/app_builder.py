@@ -29,8 +29,8 @@ def build_app(
 
     - ``env``: build only that environment;
     - ``accelerator_mode``: override every environment's mode;
-    - ``deploy_account``: put every environment into this one account, keeping its region. The
-      local emulator is a single account that stands in for all of them (see tools/deploy.py).
+    - ``deploy_account``: put every environment into this one account, keeping its region (e.g. a
+      single sandbox account; the local emulator no longer needs it: it holds every account).
     """
     selected = select_environments(app.node.try_get_context("env"), environments)
     mode = app.node.try_get_context("accelerator_mode")

@@ -21,7 +21,7 @@ from aws_cdk import assertions
 
 from stacks.environments import ENVIRONMENTS
 from tests.conftest import ROOT
-from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint
+from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint, account_credentials
 
 pytestmark = pytest.mark.e2e
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "us-east-1"}
@@ -49,8 +49,24 @@ def run_tool(module: str, *args: str, stdin: bytes | None = None) -> subprocess.
     )
 
 
+# Each environment lives in its own account of the emulator, as configured; dev in the default one.
+ACCOUNTS = {name: env.account or ACCOUNT for name, env in ENVIRONMENTS.items()}
+
+
 def session(env: str) -> Any:
-    return boto3.session.Session(region_name=REGIONS[env])
+    """A session in the environment's own account and region of the emulator."""
+    credentials = account_credentials(ACCOUNTS[env])
+    return boto3.session.Session(
+        region_name=REGIONS[env],
+        aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
+    )
+
+
+def as_account(env: str) -> list[str]:
+    """The invoke client's way into another account (the pipeline passes its smoke-test role)."""
+    return [] if ACCOUNTS[env] == ACCOUNT else ["--assume-role", f"arn:aws:iam::{ACCOUNTS[env]}:role/emulator-admin"]
 
 
 def outputs(env: str) -> dict[str, str]:
@@ -100,12 +116,12 @@ def test_every_variant_landed_with_its_instance_type_and_accelerator(
         landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
         assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
         assert outputs(env)[f"{settings.construct_id}EndpointArn"].startswith(
-            f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNT}:endpoint/"
+            f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNTS[env]}:endpoint/"
         )
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))
-def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
+def test_landed_templates_are_the_synthesized_ones_in_their_own_accounts(
     emulator: tuple[Emulator, EmulatorEndpoint], environment_templates: dict[str, assertions.Template], env: str
 ) -> None:
     body = session(env).client("cloudformation").get_template(StackName=f"SageMakerEI-{env}")["TemplateBody"]
@@ -116,8 +132,6 @@ def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
             del resource["Metadata"]
     expected = json.dumps(environment_templates[env].to_json(), sort_keys=True)
     configured = ENVIRONMENTS[env]
-    if configured.account:
-        expected = expected.replace(configured.account, ACCOUNT)
     actual = json.dumps(landed, sort_keys=True)
     if configured.region is None:
         # dev is environment-agnostic in the tests and pinned to the CLI's region when deployed.
@@ -131,9 +145,12 @@ def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
 def test_invoke_client_returns_the_queued_response(emulator: tuple[Emulator, EmulatorEndpoint], env: str) -> None:
     _, endpoint = emulator
     queued = json.dumps({"label": "tabby cat", "environment": env})
-    endpoint.queue_invoke_results(region=REGIONS[env], results=[{"Body": queued, "ContentType": "application/json"}])
+    queue = [{"Body": queued, "ContentType": "application/json"}]
+    endpoint.queue_invoke_results(region=REGIONS[env], account=ACCOUNTS[env], results=queue)
     payload = json.dumps({"instances": [[1, 2, 3]], "test": env}).encode()
-    result = run_tool("tools.invoke", env, "--endpoint", "ImageClassifier", "--payload", "-", stdin=payload)
+    result = run_tool(
+        "tools.invoke", env, "--endpoint", "ImageClassifier", *as_account(env), "--payload", "-", stdin=payload
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip() == queued
 
@@ -162,9 +179,20 @@ def test_invoke_client_refuses_what_the_endpoint_does_not_accept(emulator: tuple
     )
     no_choice = run_tool("tools.invoke", "dev", "--payload", "-", stdin=b"{}")
     assert "--endpoint: expected one of ImageClassifier, ObjectDetector, got None" in no_choice.stderr.decode()
-    too_big = run_tool("tools.invoke", "prod", "--payload", "-", stdin=b"x" * (7 * 1024 * 1024))
+    too_big = run_tool("tools.invoke", "prod", *as_account("prod"), "--payload", "-", stdin=b"x" * (7 * 1024 * 1024))
     assert too_big.returncode == 2
     assert "7340032 bytes is more than SageMaker real-time inference accepts" in too_big.stderr.decode()
+
+
+def test_plain_cli_diff_with_only_the_exports_finds_every_stack_unchanged_in_its_account(
+    emulator: tuple[Emulator, EmulatorEndpoint],
+) -> None:
+    _, endpoint = emulator
+    result = plain_cli(endpoint, "diff")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "not been bootstrapped" not in output
+    assert "Number of stacks with differences: 0" in output
 
 
 def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any) -> None:
@@ -201,7 +229,7 @@ def test_destroy_leaves_no_endpoint_config_model_or_stack(emulator: tuple[Emulat
 
 
 def test_invoke_client_reports_a_stack_that_is_not_deployed(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
-    result = run_tool("tools.invoke", "prod", "--payload", "-", stdin=b"{}")
+    result = run_tool("tools.invoke", "prod", *as_account("prod"), "--payload", "-", stdin=b"{}")
     assert result.returncode == 2
     assert "stack SageMakerEI-prod is not deployed in us-east-1" in result.stderr.decode()
 

@@ -52,7 +52,7 @@ def cdk(args: Sequence[str], env: Mapping[str, str]) -> None:
 
 
 def synth_context(*, target: str, env_name: str | None, mode: str | None) -> list[str]:
-    context = ["-c", f"deploy_account={emulator.ACCOUNT}"] if target == "emulator" else []
+    context = []
     if env_name:
         context += ["-c", f"env={env_name}"]
     if mode:
@@ -61,7 +61,33 @@ def synth_context(*, target: str, env_name: str | None, mode: str | None) -> lis
 
 
 def session_for(stack: SynthesizedStack) -> Any:
+    """A session in the stack's region with the caller's credentials (AWS: your profile's account)."""
     return boto3.session.Session(region_name=stack.region)
+
+
+def emulator_session_for(stack: SynthesizedStack) -> Any:
+    """A session in the stack's own account and region of the emulator."""
+    credentials = emulator.account_credentials(stack.account or emulator.ACCOUNT)
+    return boto3.session.Session(
+        region_name=stack.region,
+        aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
+    )
+
+
+def bootstrap(stacks: Sequence[SynthesizedStack], base_env: Mapping[str, str], *, target: str) -> None:
+    """`cdk bootstrap` of every account/region. In the emulator each account with its own credentials,
+    as an administrator of that account would (the CLI bootstraps only the account it runs as)."""
+    if target != "emulator":
+        cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
+        return
+    environments = sorted({(s.account or emulator.ACCOUNT, s.region or emulator.DEFAULT_REGION) for s in stacks})
+    for account, region in environments:
+        cdk(
+            ["bootstrap", f"aws://{account}/{region}", "--app", str(ASSEMBLY)],
+            {**base_env, **emulator.account_credentials(account)},
+        )
 
 
 def print_checks(checks: Sequence[verify.VariantCheck]) -> None:
@@ -78,7 +104,9 @@ def payload_for(session: Any, region: str, endpoint_name: str, env_name: str) ->
     return json.dumps({"instances": [[0.1, 0.2, 0.3]], "endpoint": endpoint_name}).encode(), "application/json"
 
 
-def invoke_all(stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEndpoint | None) -> None:
+def invoke_all(
+    stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEndpoint | None, session_for: verify.SessionFor
+) -> None:
     """One invoke_endpoint per endpoint of every stack, through the invoke client."""
     for stack in stacks:
         env_name = stack.name.removeprefix(STACK_PREFIX)
@@ -90,6 +118,7 @@ def invoke_all(stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEn
                 served_by = f"emulator ({env_name} {endpoint_id}, {content_type} request of {len(payload)} bytes)"
                 endpoint.queue_invoke_results(
                     region=region,
+                    account=stack.account or emulator.ACCOUNT,
                     results=[{"Body": json.dumps({"predictions": [[0.91, 0.09]], "served_by": served_by})}],
                 )
             response = invoke(env_name, payload, content_type, endpoint_id=endpoint_id, session=session, region=region)
@@ -159,16 +188,17 @@ def deploy(args: argparse.Namespace) -> int:
         stacks = read_stacks(ASSEMBLY)
 
         step("cdk bootstrap (every account/region in the assembly)")
-        cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
+        bootstrap(stacks, base_env, target=target)
         step("cdk deploy")
         # The CLI's own deploy method (change sets) on both targets: tools/moto_patches.py makes moto's
         # change sets and stack updates behave as CloudFormation's do, so a second run is an update.
         cdk(["deploy", "--all", "--app", str(ASSEMBLY), *approval_flags(target, args.approval)], base_env)
 
         step("verifying what landed, through boto3")
-        checks = verify.verify_endpoints(stacks, session_for)
+        sessions = emulator_session_for if target == "emulator" else session_for
+        checks = verify.verify_endpoints(stacks, sessions)
         print_checks(checks)
-        resources = verify.verify_resources(stacks, session_for, emulator=target == "emulator")
+        resources = verify.verify_resources(stacks, sessions, emulator=target == "emulator")
         print()
         print(format_table(verify.RESOURCE_COLUMNS, verify.resource_rows(resources)))
         counts = {r: sum(c.result == r for c in resources) for r in ("yes", verify.NOT_EMULATED, "not checked")}
@@ -182,7 +212,7 @@ def deploy(args: argparse.Namespace) -> int:
         step("invoking each endpoint through sagemaker-runtime invoke_endpoint (tools/invoke.py)")
         if endpoint is not None:
             print("the emulator does not run models: each response below was queued through moto's API")
-        invoke_all(stacks, endpoint)
+        invoke_all(stacks, endpoint, sessions)
         succeeded = True
     except (DeployError, InvokeError, emulator.EmulatorError) as error:
         print(f"\nerror: {error}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """The local AWS the project deploys to by default: moto server on loopback, started and stopped here.
 
-moto is one account (123456789012) that stands in for every environment's account. It does
-not run models: invoke_endpoint returns responses queued through moto's own API.
+moto holds every account: each environment deploys into its own, as configured (dev into the
+default one, 123456789012, the account of the dummy credentials). It does not run models:
+invoke_endpoint returns responses queued through moto's own API.
 """
 
 from __future__ import annotations
@@ -154,6 +155,22 @@ class EmulatorEndpoint:
         with urllib.request.urlopen(request, timeout=10) as response:
             if response.status not in (200, 201):
                 raise RuntimeError(f"moto refused the queued results: HTTP {response.status}")
+
+
+def account_credentials(account: str) -> dict[str, str]:
+    """Credentials for ``account`` in the emulator, as the CDK CLI gets them there: from STS AssumeRole of
+    a role in that account (moto ties the credentials to the role's account; the role need not exist)."""
+    import boto3  # boto3 reads AWS_ENDPOINT_URL: this asks the emulator, never AWS
+
+    if account == ACCOUNT:
+        return {}
+    role = f"arn:aws:iam::{account}:role/emulator-admin"
+    credentials = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="emulator")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    }
 
 
 class Emulator:
