@@ -95,10 +95,14 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
             assert f"{env.name} {settings.construct_id}: SageMakerEI-{env.name}-" in output
     assert "image/png request" in output  # the object detector is sent an image
     # every resource is checked; what moto's CloudFormation skips is "not emulated", never "yes"
-    alarms = [line for line in output.splitlines() if "AWS::CloudWatch::Alarm" in line]
-    assert len(alarms) == 6  # staging 2, prod 4
-    assert all(line.rstrip().endswith("not emulated") for line in alarms)
-    for model in (line for line in output.splitlines() if "AWS::SageMaker::Model" in line):
+    lines = output.splitlines()
+    alarms = [line for line in lines if "AWS::CloudWatch::Alarm" in line]
+    assert len(alarms) == 6  # staging 2, prod 4: created through tools/moto_patches.py, and found
+    assert all(line.rstrip().endswith("yes") for line in alarms)
+    targets = [line for line in lines if "AWS::ApplicationAutoScaling::ScalableTarget" in line]
+    assert len(targets) == 3
+    assert all(line.rstrip().endswith("not emulated") for line in targets)
+    for model in (line for line in lines if "AWS::SageMaker::Model" in line):
         assert model.rstrip().endswith("yes")
     assert re.search(r"\d+ resources: \d+ landed as synthesized, \d+ not emulated", output)
 

@@ -256,3 +256,40 @@ def test_an_update_moves_the_endpoint_to_its_new_config_and_deletes_the_old_afte
         serving, configs = update_instance_type()
         assert serving == "ml.c5.xlarge"
         assert len(configs) == 1  # the old one was deleted after the endpoint moved
+
+
+ALARM = {
+    "Resources": {
+        "Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "EvaluationPeriods": 2,
+                "MetricName": "Invocation5XXErrors",
+                "Namespace": "AWS/SageMaker",
+                "Period": 60,
+                "Statistic": "Sum",
+                "Threshold": 1,
+                "Dimensions": [{"Name": "VariantName", "Value": "Primary"}],
+                "TreatMissingData": "notBreaching",
+            },
+        }
+    }
+}
+
+
+def alarms_of_a_stack() -> tuple[str, list[str]]:
+    cloudformation().create_stack(StackName="a", TemplateBody=json.dumps(ALARM))
+    (stack,) = cloudformation().describe_stacks(StackName="a")["Stacks"]
+    alarms = boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"]
+    return str(stack["StackStatus"]), [a["MetricName"] for a in alarms]
+
+
+def test_a_stacks_alarm_is_skipped_by_moto_and_created_patched(patched: Callable[..., None]) -> None:
+    with mock_aws():
+        assert alarms_of_a_stack() == ("CREATE_COMPLETE", [])  # complete, yet no alarm
+    patched(moto_patches.cloudwatch_alarms_in_stacks)
+    with mock_aws():
+        assert alarms_of_a_stack() == ("CREATE_COMPLETE", ["Invocation5XXErrors"])
+        cloudformation().delete_stack(StackName="a")
+        assert boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"] == []

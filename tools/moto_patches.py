@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError
 from moto.cloudformation.models import ChangeSet, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.models import ManagedPolicy, iam_backends
 from moto.kms.models import Key
@@ -264,6 +267,90 @@ def sagemaker_replacement_deletes_the_old_after_the_update() -> Undo:
     return undo
 
 
+def _alarm_model() -> type[CloudFormationModel]:
+    """A fresh AWS::CloudWatch::Alarm model, made when the patch is applied (moto registers every
+    CloudFormationModel subclass that exists, so defining it at import would apply it already)."""
+
+    class CloudFormationAlarm(CloudFormationModel):
+        project_patch = True
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name  # Ref of an alarm is its name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+        ) -> CloudFormationAlarm:
+            p = cloudformation_json["Properties"]
+            cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=resource_name,
+                namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                comparison_operator=p["ComparisonOperator"],
+                evaluation_periods=int(p["EvaluationPeriods"]),
+                period=int(p.get("Period", 60)),
+                threshold=float(p.get("Threshold", 0)),
+                statistic=p.get("Statistic"),
+                description=p.get("AlarmDescription", ""),
+                dimensions=p.get("Dimensions", []),
+                alarm_actions=p.get("AlarmActions", []),
+                datapoints_to_alarm=p.get("DatapointsToAlarm"),
+                extended_statistic=p.get("ExtendedStatistic"),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                unit=p.get("Unit"),
+                actions_enabled=p.get("ActionsEnabled", True),
+                treat_missing_data=p.get("TreatMissingData"),
+                tags=p.get("Tags", []),
+            )
+            return cls(resource_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+
+    return CloudFormationAlarm
+
+
+# Resource types the patches teach moto's CloudFormation (tools/verify.py counts them as emulated).
+ADDED_TYPES = frozenset({"AWS::CloudWatch::Alarm"})
+
+
+def _set_model_list(extra: list[type[CloudFormationModel]]) -> None:
+    def model_list() -> list[type[CloudFormationModel]]:
+        moto_own = [m for m in CloudFormationModel.__subclasses__() if not getattr(m, "project_patch", False)]
+        return moto_own + extra
+
+    parsing.get_model_list = functools.cache(model_list)
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+
+
+def cloudwatch_alarms_in_stacks() -> Undo:
+    """AWS::CloudWatch::Alarm: moto has CloudWatch alarms but its CloudFormation has no model for the
+    type, so a stack's alarms are skipped (logged "No Moto CloudFormation support") while the stack
+    reports CREATE_COMPLETE. Add the type, backed by moto's own put_metric_alarm and delete_alarms."""
+    _set_model_list([_alarm_model()])
+    return lambda: _set_model_list([])
+
+
 PATCHES: tuple[Callable[[], Undo], ...] = (
     kms_key_cloudformation_tags,
     managed_policy_delete,
@@ -273,6 +360,7 @@ PATCHES: tuple[Callable[[], Undo], ...] = (
     previous_parameter_values_are_the_given_ones,
     updates_follow_references,
     sagemaker_replacement_deletes_the_old_after_the_update,
+    cloudwatch_alarms_in_stacks,
 )
 
 

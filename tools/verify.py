@@ -215,9 +215,12 @@ class ResourceCheck:
 @cache
 def emulated_types() -> frozenset[str]:
     """The resource types moto's CloudFormation creates; it skips the others and still reports success."""
-    from moto.cloudformation.parsing import get_model_map  # only for the emulator: moto is heavy to import
+    # only for the emulator: moto is heavy to import
+    from moto.cloudformation.parsing import get_model_map
 
-    return frozenset(get_model_map())
+    from tools.moto_patches import ADDED_TYPES
+
+    return frozenset(get_model_map()) | ADDED_TYPES
 
 
 def check_resource(session: Any, resource_type: str, physical: str | None, *, emulator: bool) -> str:
