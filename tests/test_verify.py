@@ -96,7 +96,7 @@ def test_an_endpoint_serving_another_config_than_its_stack_holds_is_reported() -
 
 
 class FakeStackAws:
-    """A stack in which only the model landed (as moto leaves an alarm out)."""
+    """A stack in which only the model landed (as moto leaves a scalable target out)."""
 
     def client(self, _service: str) -> FakeStackAws:
         return self
@@ -121,9 +121,11 @@ def resource_stack(*types: tuple[str, str]) -> SynthesizedStack:
 
 def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
     stack = resource_stack(
-        ("Model", "AWS::SageMaker::Model"), ("Alarm", "AWS::CloudWatch::Alarm"), ("Lost", "AWS::SageMaker::Model")
+        ("Model", "AWS::SageMaker::Model"),
+        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),
+        ("Lost", "AWS::SageMaker::Model"),
     )
     on_emulator = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=True)}
-    assert on_emulator == {"Model": "yes", "Alarm": "not emulated", "Lost": "NO: not in the deployed stack"}
+    assert on_emulator == {"Model": "yes", "Target": "not emulated", "Lost": "NO: not in the deployed stack"}
     on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
-    assert on_aws["Alarm"] == "NO: not in the deployed stack"
+    assert on_aws["Target"] == "NO: not in the deployed stack"
