@@ -22,7 +22,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: ENV=dev|staging|prod picks one environment;"
 	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode;"
-	@echo "             TARGET=emulator|aws and KEEP=1 for make deploy"
+	@echo "             TARGET=emulator|aws, KEEP=1, PORT=N and APPROVAL=never|any-change|broadening for make deploy"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned Python packages"
@@ -30,9 +30,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constr
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json scripts/cdk-cli $(VENV)/.installed
 	@echo "==> installing the pinned CDK CLI with npm ci (Node $$($(BIN)/node --version))"
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@# `npx cdk` and node_modules/.bin/cdk then run the CLI on the venv's Node 24, activated or not
+	rm -f node_modules/.bin/cdk && cp scripts/cdk-cli node_modules/.bin/cdk
 	@touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
@@ -45,7 +47,10 @@ setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed ## 
 
 TARGET ?= emulator
 KEEP ?=
-DEPLOY_ARGS := --target $(TARGET) $(if $(ENV),--env $(ENV)) $(if $(MODE),--mode $(MODE)) $(if $(KEEP),--keep)
+PORT ?=
+APPROVAL ?=
+DEPLOY_ARGS := --target $(TARGET) $(if $(ENV),--env $(ENV)) $(if $(MODE),--mode $(MODE)) $(if $(KEEP),--keep) \
+	$(if $(PORT),--port $(PORT)) $(if $(APPROVAL),--approval $(APPROVAL))
 
 deploy: setup ## deploy every environment (ENV=prod for one) to a local emulator, verify and invoke it; TARGET=aws for AWS
 	$(BIN)/python -m tools.deploy deploy $(DEPLOY_ARGS)
@@ -53,7 +58,7 @@ deploy: setup ## deploy every environment (ENV=prod for one) to a local emulator
 destroy: setup ## cdk destroy what `make deploy KEEP=1` left in the kept emulator (TARGET=aws: in AWS)
 	$(BIN)/python -m tools.deploy destroy --target $(TARGET)
 
-emulator-stop: ## stop the emulator `make deploy KEEP=1` left running
+emulator-stop: ## stop the emulator `make deploy KEEP=1` left running (only if it provably is that process)
 	$(BIN)/python -m tools.deploy stop-emulator
 
 BASE ?=

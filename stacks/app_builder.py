@@ -33,8 +33,8 @@ def build_app(
 
     - ``env``: build only that environment;
     - ``accelerator_mode``: override every environment's mode;
-    - ``deploy_account``: put every environment into this one account, keeping its region. The
-      local emulator is a single account that stands in for all of them (see tools/deploy.py);
+    - ``deploy_account``: put every environment into this one account, keeping its region (e.g. a
+      single sandbox account; the local emulator no longer needs it: it holds every account);
     - ``smoke_test_role``: ``true`` adds the role the pipeline's smoke test assumes, trusted by the
       smoke-test build role in the pipeline account in use (``pipeline_account`` followed).
     """

@@ -13,6 +13,7 @@ import aws_cdk as cdk
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
     AcceleratorType,
+    BuiltinAlgorithm,
     ContainerImage,
     DataCapture,
     DeploymentGuardrails,
@@ -101,6 +102,16 @@ def image_classifier(
     )
 
 
+def object_detector(env_name: str, *variants: ProductionVariant) -> EndpointSettings:
+    """The seed's second model: SageMaker's built-in Object Detection algorithm, trained into the model bucket."""
+    return EndpointSettings(
+        construct_id="ObjectDetector",
+        image=ContainerImage.from_builtin_algorithm(BuiltinAlgorithm.OBJECT_DETECTION),
+        model_artifact=ModelArtifact(bucket_name=f"example-ml-models-{env_name}", key="object-detector/model.tar.gz"),
+        variants=variants,
+    )
+
+
 def project_tags(env_name: str) -> dict[str, str]:
     return {"Environment": env_name, "Project": "sagemaker-ei-endpoint"}
 
@@ -111,6 +122,13 @@ DEV = Environment(
     region=None,
     endpoints=(
         image_classifier(
+            "dev",
+            ProductionVariant(
+                variant_name="AllTraffic", instance_type="ml.m5.large", accelerator_type=AcceleratorType.EIA2_MEDIUM
+            ),
+        ),
+        # A second endpoint, so every tool is exercised with two endpoints (and two AllTraffic variants) in one stack.
+        object_detector(
             "dev",
             ProductionVariant(
                 variant_name="AllTraffic", instance_type="ml.m5.large", accelerator_type=AcceleratorType.EIA2_MEDIUM

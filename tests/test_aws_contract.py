@@ -55,9 +55,10 @@ def of_type(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
 
 
 def policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    (policy,) = [p for k, p in of_type(template, "AWS::IAM::ManagedPolicy").items() if "ExecutionPolicy" in k]
-    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
-    return statements
+    """The statements of every execution policy of ``template`` (one per endpoint)."""
+    policies = [p for k, p in of_type(template, "AWS::IAM::ManagedPolicy").items() if "ExecutionPolicy" in k]
+    assert policies
+    return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
 
 def actions(template: dict[str, Any]) -> set[str]:
@@ -107,7 +108,10 @@ def test_successor_role_carries_no_elastic_inference_permission(make_endpoint: E
 
 def test_every_environment_template_in_ei_mode_allows_connect(environment_stacks: dict[str, cdk.Stack]) -> None:
     for stack in environment_stacks.values():
-        assert "elastic-inference:Connect" in actions(template_of(stack)), stack.stack_name
+        template = template_of(stack)
+        policies = [k for k in of_type(template, "AWS::IAM::ManagedPolicy") if "ExecutionPolicy" in k]
+        connects = [s for s in policy_statements(template) if s["Action"] == "elastic-inference:Connect"]
+        assert len(connects) == len(policies), stack.stack_name  # every endpoint's role
 
 
 # ---- 2. Elastic Inference in a VPC ------------------------------------------------------------------

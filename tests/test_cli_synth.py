@@ -86,6 +86,7 @@ def test_summary_lists_every_variant_with_its_accelerator(cli_out: Path) -> None
     rows = [row for stack in read_stacks(cli_out) for row in variant_rows(stack.name, stack.template)]
     assert [(r.stack, r.endpoint, r.variant, r.accelerator) for r in rows] == [
         ("SageMakerEI-dev", "ImageClassifier", "AllTraffic", "ml.eia2.medium"),
+        ("SageMakerEI-dev", "ObjectDetector", "AllTraffic", "ml.eia2.medium"),
         ("SageMakerEI-staging", "ImageClassifier", "AllTraffic", "ml.eia2.medium"),
         ("SageMakerEI-prod", "ImageClassifier", "Primary", "ml.eia2.large"),
         ("SageMakerEI-prod", "ImageClassifier", "Canary", "ml.eia2.xlarge"),

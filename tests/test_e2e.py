@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,13 +21,12 @@ from aws_cdk import assertions
 
 from stacks.environments import ENVIRONMENTS
 from tests.conftest import ROOT
-from tools.assembly import read_stacks
-from tools.deploy import ASSEMBLY
-from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint
+from tools.emulator import ACCOUNT, Emulator, EmulatorEndpoint, account_credentials
 
 pytestmark = pytest.mark.e2e
 REGIONS = {"dev": "us-east-1", "staging": "us-west-2", "prod": "us-east-1"}
 TIMEOUT = 600
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,24 @@ def run_tool(module: str, *args: str, stdin: bytes | None = None) -> subprocess.
     )
 
 
+# Each environment lives in its own account of the emulator, as configured; dev in the default one.
+ACCOUNTS = {name: env.account or ACCOUNT for name, env in ENVIRONMENTS.items()}
+
+
 def session(env: str) -> Any:
-    return boto3.session.Session(region_name=REGIONS[env])
+    """A session in the environment's own account and region of the emulator."""
+    credentials = account_credentials(ACCOUNTS[env])
+    return boto3.session.Session(
+        region_name=REGIONS[env],
+        aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
+    )
+
+
+def as_account(env: str) -> list[str]:
+    """The invoke client's way into another account (the pipeline passes its smoke-test role)."""
+    return [] if ACCOUNTS[env] == ACCOUNT else ["--assume-role", f"arn:aws:iam::{ACCOUNTS[env]}:role/emulator-admin"]
 
 
 def outputs(env: str) -> dict[str, str]:
@@ -72,8 +88,23 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
     result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url)
     output = result.stdout.decode() + result.stderr.decode()
     assert result.returncode == 0, output[-4000:]
-    assert output.count("InService") == 4  # one row per variant: dev 1, staging 1, prod 2
-    assert "served_by" in output
+    # one row per variant: dev 2 (two endpoints, each with an AllTraffic variant), staging 1, prod 2
+    assert output.count("InService") == 5
+    for env in ENVIRONMENTS.values():
+        for settings in env.endpoints:
+            assert f"{env.name} {settings.construct_id}: SageMakerEI-{env.name}-" in output
+    assert "image/png request" in output  # the object detector is sent an image
+    # every resource is checked; what moto's CloudFormation skips is "not emulated", never "yes"
+    lines = output.splitlines()
+    alarms = [line for line in lines if "AWS::CloudWatch::Alarm" in line]
+    assert len(alarms) == 6  # staging 2, prod 4: created through tools/moto_patches.py, and found
+    assert all(line.rstrip().endswith("yes") for line in alarms)
+    targets = [line for line in lines if "AWS::ApplicationAutoScaling::ScalableTarget" in line]
+    assert len(targets) == 3
+    assert all(line.rstrip().endswith("not emulated") for line in targets)
+    for model in (line for line in lines if "AWS::SageMaker::Model" in line):
+        assert model.rstrip().endswith("yes")
+    assert re.search(r"\d+ resources: \d+ landed as synthesized, \d+ not emulated", output)
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))
@@ -81,20 +112,20 @@ def test_every_variant_landed_with_its_instance_type_and_accelerator(
     emulator: tuple[Emulator, EmulatorEndpoint], env: str
 ) -> None:
     client = session(env).client("sagemaker")
-    name = outputs(env)["ImageClassifierEndpointName"]
-    described = client.describe_endpoint(EndpointName=name)
-    assert described["EndpointStatus"] == "InService"
-    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
-    (settings,) = ENVIRONMENTS[env].endpoints
-    assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
-    assert outputs(env)["ImageClassifierEndpointArn"].startswith(
-        f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNT}:endpoint/"
-    )
+    for settings in ENVIRONMENTS[env].endpoints:
+        name = outputs(env)[f"{settings.construct_id}EndpointName"]
+        described = client.describe_endpoint(EndpointName=name)
+        assert described["EndpointStatus"] == "InService"
+        config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
+        landed = [(v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["ProductionVariants"]]
+        assert landed == [(v.variant_name, v.instance_type, v.accelerator_type.name) for v in settings.variants]
+        assert outputs(env)[f"{settings.construct_id}EndpointArn"].startswith(
+            f"arn:aws:sagemaker:{REGIONS[env]}:{ACCOUNTS[env]}:endpoint/"
+        )
 
 
 @pytest.mark.parametrize("env", list(ENVIRONMENTS))
-def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
+def test_landed_templates_are_the_synthesized_ones_in_their_own_accounts(
     emulator: tuple[Emulator, EmulatorEndpoint], environment_templates: dict[str, assertions.Template], env: str
 ) -> None:
     body = session(env).client("cloudformation").get_template(StackName=f"SageMakerEI-{env}")["TemplateBody"]
@@ -105,8 +136,6 @@ def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
             del resource["Metadata"]
     expected = json.dumps(environment_templates[env].to_json(), sort_keys=True)
     configured = ENVIRONMENTS[env]
-    if configured.account:
-        expected = expected.replace(configured.account, ACCOUNT)
     actual = json.dumps(landed, sort_keys=True)
     if configured.region is None:
         # dev is environment-agnostic in the tests and pinned to the CLI's region when deployed.
@@ -120,11 +149,54 @@ def test_landed_templates_are_the_synthesized_ones_but_for_account_and_region(
 def test_invoke_client_returns_the_queued_response(emulator: tuple[Emulator, EmulatorEndpoint], env: str) -> None:
     _, endpoint = emulator
     queued = json.dumps({"label": "tabby cat", "environment": env})
-    endpoint.queue_invoke_results(region=REGIONS[env], results=[{"Body": queued, "ContentType": "application/json"}])
+    queue = [{"Body": queued, "ContentType": "application/json"}]
+    endpoint.queue_invoke_results(region=REGIONS[env], account=ACCOUNTS[env], results=queue)
     payload = json.dumps({"instances": [[1, 2, 3]], "test": env}).encode()
-    result = run_tool("tools.invoke", env, "--payload", "-", stdin=payload)
+    result = run_tool(
+        "tools.invoke", env, "--endpoint", "ImageClassifier", *as_account(env), "--payload", "-", stdin=payload
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip() == queued
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-image", "image/jpeg"])
+def test_invoke_client_sends_an_image_to_the_object_detector(
+    emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any, content_type: str | None
+) -> None:
+    _, endpoint = emulator
+    endpoint.queue_invoke_results(region=REGIONS["dev"], results=[{"Body": '{"prediction": []}'}])
+    # moto answers a body it has seen before from its cache: bytes after the image's end make each one new
+    image = JPEG if content_type == "image/jpeg" else (ROOT / "examples" / "smoke-image.png").read_bytes()
+    (tmp_path / "image").write_bytes(image + f"{content_type}".encode())
+    chosen = ["--content-type", content_type] if content_type else []
+    payload = ["--payload", str(tmp_path / "image")]
+    result = run_tool("tools.invoke", "dev", "--endpoint", "ObjectDetector", *payload, *chosen)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == '{"prediction": []}'
+
+
+def test_invoke_client_refuses_what_the_endpoint_does_not_accept(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+    json_to_detector = run_tool("tools.invoke", "dev", "--endpoint", "ObjectDetector", "--payload", "-", stdin=b"{}")
+    assert json_to_detector.returncode == 2
+    assert (
+        "accepts application/x-image, image/jpeg, image/png, not application/json" in json_to_detector.stderr.decode()
+    )
+    no_choice = run_tool("tools.invoke", "dev", "--payload", "-", stdin=b"{}")
+    assert "--endpoint: expected one of ImageClassifier, ObjectDetector, got None" in no_choice.stderr.decode()
+    too_big = run_tool("tools.invoke", "prod", *as_account("prod"), "--payload", "-", stdin=b"x" * (7 * 1024 * 1024))
+    assert too_big.returncode == 2
+    assert "7340032 bytes is more than SageMaker real-time inference accepts" in too_big.stderr.decode()
+
+
+def test_plain_cli_diff_with_only_the_exports_finds_every_stack_unchanged_in_its_account(
+    emulator: tuple[Emulator, EmulatorEndpoint],
+) -> None:
+    _, endpoint = emulator
+    result = plain_cli(endpoint, "diff")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "not been bootstrapped" not in output
+    assert "Number of stacks with differences: 0" in output
 
 
 def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorEndpoint], tmp_path: Any) -> None:
@@ -138,15 +210,15 @@ def test_invoke_client_explains_each_failure(emulator: tuple[Emulator, EmulatorE
     assert "is empty" in empty.stderr.decode()
 
 
-def test_a_second_deploy_on_the_same_emulator_stops_with_what_to_do(
+def test_a_second_deploy_on_the_same_emulator_is_an_update_with_nothing_to_change(
     emulator: tuple[Emulator, EmulatorEndpoint],
 ) -> None:
     _, endpoint = emulator
     result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev")
-    assert result.returncode == 1
-    message = result.stderr.decode()
-    assert "SageMakerEI-dev already deployed in the emulator" in message
-    assert "make destroy" in message
+    output = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode == 0, output[-4000:]
+    assert "(no changes)" in output
+    assert output.count("InService") == 2
 
 
 def test_destroy_leaves_no_endpoint_config_model_or_stack(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
@@ -161,24 +233,68 @@ def test_destroy_leaves_no_endpoint_config_model_or_stack(emulator: tuple[Emulat
 
 
 def test_invoke_client_reports_a_stack_that_is_not_deployed(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
-    result = run_tool("tools.invoke", "prod", "--payload", "-", stdin=b"{}")
+    result = run_tool("tools.invoke", "prod", *as_account("prod"), "--payload", "-", stdin=b"{}")
     assert result.returncode == 2
     assert "stack SageMakerEI-prod is not deployed in us-east-1" in result.stderr.decode()
 
 
-def test_successor_mode_deploys_dev_on_a_gpu_without_accelerator(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
+def plain_cli(endpoint: EmulatorEndpoint, *args: str) -> subprocess.CompletedProcess[str]:
+    """`npx cdk ...` as a user runs it after `make deploy KEEP=1`: its exports and the system PATH only."""
+    env = {"HOME": os.environ.get("HOME", "/root"), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    env |= endpoint.client_environment()
+    command = [str(ROOT / "node_modules" / ".bin" / "cdk"), *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
+def endpoint_configs(env: str) -> dict[str, str]:
+    """endpoint name -> the endpoint config it serves."""
+    client = session(env).client("sagemaker")
+    return {
+        name: client.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+        for name in (e["EndpointName"] for e in client.list_endpoints()["Endpoints"])
+    }
+
+
+def test_day_two_plain_cli_update_moves_dev_to_its_successor(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:
     _, endpoint = emulator
-    result = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev", "--mode", "successor")
-    assert result.returncode == 0, (result.stdout.decode() + result.stderr.decode())[-4000:]
+    first = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "dev")
+    assert first.returncode == 0, (first.stdout.decode() + first.stderr.decode())[-4000:]
     client = session("dev").client("sagemaker")
-    described = client.describe_endpoint(EndpointName=outputs("dev")["ImageClassifierEndpointName"])
-    config = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    (variant,) = config["ProductionVariants"]
-    assert variant["InstanceType"] == "ml.g4dn.xlarge"
-    assert "AcceleratorType" not in variant
-    (stack,) = read_stacks(ASSEMBLY)
-    assert "AcceleratorType" not in json.dumps(stack.template)
-    assert run_tool("tools.deploy", "destroy", "--emulator-url", endpoint.url).returncode == 0
+    before = endpoint_configs("dev")
+    old_models = {m["ModelName"] for m in client.list_models()["Models"]}
+    assert len(before) == 2
+
+    # the CLI's defaults: change sets, previous parameter values
+    update = plain_cli(
+        endpoint, "deploy", "SageMakerEI-dev", "-c", "accelerator_mode=successor", "--require-approval", "never"
+    )
+    assert update.returncode == 0, update.stderr[-4000:]
+    assert "UPDATE_COMPLETE" in update.stderr + update.stdout
+
+    after = endpoint_configs("dev")
+    assert set(after) == set(before)  # the same endpoints, updated in place
+    for name, config_name in after.items():
+        assert config_name != before[name]
+        assert client.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+        (variant,) = client.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
+        assert (variant["InstanceType"], "AcceleratorType" in variant) == ("ml.g4dn.xlarge", False)
+    remaining = {c["EndpointConfigName"] for c in client.list_endpoint_configs()["EndpointConfigs"]}
+    assert remaining == set(after.values())  # the old configs are deleted
+    # both models changed, so both are replaced (and the old ones deleted): the classifier's image moves
+    # to the GPU build, and the built-in object detector, which keeps its image, now runs network-isolated
+    # (off with EI, on where AWS supports it: docs/aws-contract.md, rule 3)
+    models = {m["ModelName"] for m in client.list_models()["Models"]}
+    assert [m for m in models - old_models if "ImageClassifier" in m] != []
+    assert [m for m in models - old_models if "ObjectDetector" in m] != []
+    assert models.isdisjoint(old_models)
+    assert len(models) == 2
+    assert {k: v for k, v in outputs("dev").items() if k.endswith("EndpointName")} == {
+        "ImageClassifierEndpointName": next(n for n in after if "ImageClassifier" in n),
+        "ObjectDetectorEndpointName": next(n for n in after if "ObjectDetector" in n),
+    }
+
+    destroy = plain_cli(endpoint, "destroy", "SageMakerEI-dev", "--force")
+    assert destroy.returncode == 0, destroy.stderr[-4000:]
     assert sagemaker_resources("dev") == []
 
 

@@ -25,9 +25,10 @@ def resources(template: assertions.Template, type_name: str) -> list[Any]:
 
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_every_variant_carries_its_accelerator(environment_templates: dict[str, assertions.Template], env: str) -> None:
-    (config,) = resources(environment_templates[env], "AWS::SageMaker::EndpointConfig")
     deployed = [
-        (v["VariantName"], v["InstanceType"], v["AcceleratorType"]) for v in config["Properties"]["ProductionVariants"]
+        (v["VariantName"], v["InstanceType"], v["AcceleratorType"])
+        for config in resources(environment_templates[env], "AWS::SageMaker::EndpointConfig")
+        for v in config["Properties"]["ProductionVariants"]
     ]
     configured = [
         (v.variant_name, v.instance_type, v.accelerator_type.name)
@@ -42,14 +43,16 @@ def test_model_config_and_endpoint_are_chained_by_getatt(
     environment_templates: dict[str, assertions.Template], env: str
 ) -> None:
     template = environment_templates[env]
-    (model_id,) = template.find_resources("AWS::SageMaker::Model")
-    (config_id,) = template.find_resources("AWS::SageMaker::EndpointConfig")
-    (config,) = resources(template, "AWS::SageMaker::EndpointConfig")
-    for production_variant in config["Properties"]["ProductionVariants"]:
-        assert production_variant["ModelName"] == {"Fn::GetAtt": [model_id, "ModelName"]}
-    template.has_resource_properties(
-        "AWS::SageMaker::Endpoint", {"EndpointConfigName": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}}
-    )
+    configs = template.find_resources("AWS::SageMaker::EndpointConfig")
+    models = template.find_resources("AWS::SageMaker::Model")
+    for settings in ENVIRONMENTS[env].endpoints:
+        (model_id,) = [k for k in models if k.startswith(f"{settings.construct_id}Model")]
+        (config_id,) = [k for k in configs if k.startswith(f"{settings.construct_id}EndpointConfig")]
+        for production_variant in configs[config_id]["Properties"]["ProductionVariants"]:
+            assert production_variant["ModelName"] == {"Fn::GetAtt": [model_id, "ModelName"]}
+        template.has_resource_properties(
+            "AWS::SageMaker::Endpoint", {"EndpointConfigName": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}}
+        )
 
 
 @pytest.mark.parametrize("env", ENV_NAMES)
@@ -66,9 +69,13 @@ def test_model_and_endpoint_config_are_never_named(
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_stack_outputs_endpoint_name_and_arn(environment_templates: dict[str, assertions.Template], env: str) -> None:
     template = environment_templates[env]
-    (endpoint_id,) = template.find_resources("AWS::SageMaker::Endpoint")
-    template.has_output("ImageClassifierEndpointName", {"Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]}})
-    template.has_output("ImageClassifierEndpointArn", {"Value": {"Ref": endpoint_id}})
+    for settings in ENVIRONMENTS[env].endpoints:
+        (endpoint_id,) = [
+            k for k in template.find_resources("AWS::SageMaker::Endpoint") if k.startswith(settings.construct_id)
+        ]
+        name, arn = f"{settings.construct_id}EndpointName", f"{settings.construct_id}EndpointArn"
+        template.has_output(name, {"Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]}})
+        template.has_output(arn, {"Value": {"Ref": endpoint_id}})
 
 
 def execution_resources(template: assertions.Template, type_name: str) -> list[tuple[str, Any]]:
@@ -134,7 +141,9 @@ def test_created_role_has_exactly_the_actions_needed(environment_templates: dict
 def test_model_waits_for_the_role_policy(environment_templates: dict[str, assertions.Template]) -> None:
     template = environment_templates["dev"]
     ((policy_id, _),) = execution_resources(template, "AWS::IAM::ManagedPolicy")
-    (model,) = resources(template, "AWS::SageMaker::Model")
+    (model,) = [
+        m for k, m in template.find_resources("AWS::SageMaker::Model").items() if k.startswith("ImageClassifier")
+    ]
     assert model["DependsOn"] == [policy_id]
 
 
@@ -261,8 +270,9 @@ def test_one_ei_retirement_warning_per_endpoint(environment_stacks: dict[str, cd
     warnings = annotations.find_warning(
         "*", assertions.Match.string_like_regexp("Elastic Inference is no longer available")
     )
-    assert len(warnings) == len(ENVIRONMENTS[env].endpoints)
-    assert all(w.id.endswith("/ImageClassifier") for w in warnings)
+    assert sorted(w.id.rsplit("/", 1)[-1] for w in warnings) == sorted(
+        e.construct_id for e in ENVIRONMENTS[env].endpoints
+    )
     assert WARNING_EI_RETIRED in str(warnings[0].entry.data)
 
 
@@ -301,7 +311,8 @@ def test_cdk_validation_of_accelerator_type_is_acknowledged_on_the_endpoint_conf
             for child in env_stack.node.find_all()
             if any("CloudFormation-Validate::F3002" in str(m.data) for m in child.node.metadata)
         ]
-        assert acknowledged == [f"{env_stack.stack_name}/ImageClassifier/EndpointConfig"]
+        endpoints = ENVIRONMENTS[env_stack.stack_name.removeprefix("SageMakerEI-")].endpoints
+        assert acknowledged == [f"{env_stack.stack_name}/{e.construct_id}/EndpointConfig" for e in endpoints]
 
 
 def test_the_constructs_keyword_arguments_are_exactly_its_props() -> None:

@@ -48,7 +48,7 @@ def test_staging_and_prod_have_fixed_accounts_and_regions() -> None:
 
 
 def test_prod_runs_two_weighted_variants_with_more_instances_than_dev() -> None:
-    (dev,), (prod,) = ENVIRONMENTS["dev"].endpoints, ENVIRONMENTS["prod"].endpoints
+    dev, (prod,) = ENVIRONMENTS["dev"].endpoints[0], ENVIRONMENTS["prod"].endpoints
     assert len(dev.variants) == 1
     assert len(prod.variants) == 2
     assert sum(v.initial_instance_count for v in prod.variants) > sum(v.initial_instance_count for v in dev.variants)

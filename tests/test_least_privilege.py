@@ -218,12 +218,15 @@ def test_smoke_test_role_may_only_read_its_stack_and_invoke_its_endpoints(
     for template in stage_templates(pipeline_sets["pipeline"]).values():
         policy = template["Resources"]
         (document,) = [r["Properties"]["PolicyDocument"] for i, r in policy.items() if i.startswith("SmokeTestPolicy")]
+        # Exactly this stack's endpoints (dev has two), by their Ref, which is the endpoint ARN.
+        endpoints = sorted(i for i, r in policy.items() if r["Type"] == "AWS::SageMaker::Endpoint")
+        refs = [{"Ref": e} for e in endpoints]
         assert document["Statement"] == [
             {"Action": "cloudformation:DescribeStacks", "Effect": "Allow", "Resource": {"Ref": "AWS::StackId"}},
             {
                 "Action": ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
                 "Effect": "Allow",
-                "Resource": {"Ref": "ImageClassifierC17D310E"},
+                "Resource": refs[0] if len(refs) == 1 else refs,
             },
         ]
 

@@ -242,7 +242,8 @@ def test_staging_shifts_linearly_and_dev_has_no_guardrails(
     staging = single(environment_templates["staging"], "AWS::SageMaker::Endpoint")["Properties"]
     routing = staging["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert (routing["Type"], routing["LinearStepSize"]["Value"]) == ("LINEAR", 50)
-    assert "DeploymentConfig" not in single(environment_templates["dev"], "AWS::SageMaker::Endpoint")["Properties"]
+    for dev in environment_templates["dev"].find_resources("AWS::SageMaker::Endpoint").values():
+        assert "DeploymentConfig" not in dev["Properties"]
     environment_templates["dev"].resource_count_is("AWS::CloudWatch::Alarm", 0)
 
 

@@ -64,10 +64,9 @@ def test_endpoint_is_shown_modified_in_place(prod_with_another_accelerator: str)
 
 
 def test_report_tables_show_the_new_accelerator(prod_with_another_accelerator: str) -> None:
-    assert "| Primary | ml.c5.xlarge | 3 | 0.9 | ml.eia2.xlarge | 2-10, 300 invocations/instance |" in (
-        prod_with_another_accelerator
-    )
-    assert "| deployment guardrails | blue/green CANARY 10 %, wait 600 s, 4 rollback alarms |" in (
+    row = "| ImageClassifier | Primary | ml.c5.xlarge | 3 | 0.9 | ml.eia2.xlarge | 2-10, 300 invocations/instance |"
+    assert row in prod_with_another_accelerator
+    assert "| ImageClassifier | deployment guardrails | blue/green CANARY 10 %, wait 600 s, 4 rollback alarms |" in (
         prod_with_another_accelerator
     )
 
@@ -90,3 +89,9 @@ def test_make_review_writes_one_report_per_environment(tmp_path: Path) -> None:
         text = path.read_text()
         assert "```mermaid" in text
         assert "No changes." in text  # the committed snapshots are the baseline
+    dev = (tmp_path / "dev.md").read_text()
+    # dev has two endpoints, each with a variant called AllTraffic: every row says whose it is.
+    assert "| ImageClassifier | AllTraffic | ml.m5.large |" in dev
+    assert "| ObjectDetector | AllTraffic | ml.m5.large |" in dev
+    # In EI mode isolation is off, as AWS documents EI (docs/aws-contract.md, rule 3).
+    assert "| ObjectDetector | network isolation | off |" in dev

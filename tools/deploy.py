@@ -18,41 +18,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from tools import emulator
+from tools import emulator, verify
 from tools.assembly import SynthesizedStack, read_stacks
-from tools.invoke import InvokeError, invoke
+from tools.invoke import STACK_PREFIX, InvokeError, accepted_content_types, endpoint_outputs, invoke
 from tools.synth_summary import format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSEMBLY = ROOT / "cdk.out.deploy"
-# moto cannot execute change sets correctly (outputs are lost) nor take the BootstrapVersion
-# parameter's "use previous value" on update; deploying directly avoids both.
-EMULATOR_DEPLOY_FLAGS = ("--method=direct", "--no-previous-parameters")
+SMOKE_IMAGE = ROOT / "examples" / "smoke-image.png"
 
 
 class DeployError(Exception):
     """A failure with a message that says what to do."""
-
-
-@dataclass(frozen=True)
-class VariantCheck:
-    stack: str
-    endpoint: str
-    status: str
-    variant: str
-    instance_type: str
-    accelerator: str
-    expected: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "InService" and f"{self.instance_type} {self.accelerator}" == self.expected
 
 
 def step(message: str) -> None:
@@ -70,7 +52,7 @@ def cdk(args: Sequence[str], env: Mapping[str, str]) -> None:
 
 
 def synth_context(*, target: str, env_name: str | None, mode: str | None) -> list[str]:
-    context = ["-c", f"deploy_account={emulator.ACCOUNT}"] if target == "emulator" else []
+    context = []
     if env_name:
         context += ["-c", f"env={env_name}"]
     if mode:
@@ -79,95 +61,68 @@ def synth_context(*, target: str, env_name: str | None, mode: str | None) -> lis
 
 
 def session_for(stack: SynthesizedStack) -> Any:
+    """A session in the stack's region with the caller's credentials (AWS: your profile's account)."""
     return boto3.session.Session(region_name=stack.region)
 
 
-def deployed_stacks(stacks: Sequence[SynthesizedStack]) -> list[str]:
-    """The names of ``stacks`` that already exist where they would deploy."""
-    found = []
-    for stack in stacks:
-        client = session_for(stack).client("cloudformation")
-        try:
-            client.describe_stacks(StackName=stack.name)
-        except client.exceptions.ClientError:
-            continue
-        found.append(stack.name)
-    return found
-
-
-def expected_variants(template: Mapping[str, Any]) -> dict[str, str]:
-    """variant name -> "instance-type accelerator" as the template has them."""
-    expected = {}
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::SageMaker::EndpointConfig":
-            for v in resource["Properties"]["ProductionVariants"]:
-                expected[v["VariantName"]] = f"{v['InstanceType']} {v.get('AcceleratorType', 'none')}"
-    return expected
-
-
-def verify(stacks: Sequence[SynthesizedStack]) -> list[VariantCheck]:
-    checks = []
-    for stack in stacks:
-        session = session_for(stack)
-        (described,) = session.client("cloudformation").describe_stacks(StackName=stack.name)["Stacks"]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-        sagemaker = session.client("sagemaker")
-        expected = expected_variants(stack.template)
-        for key, name in sorted(outputs.items()):
-            if not key.endswith("EndpointName"):
-                continue
-            endpoint = sagemaker.describe_endpoint(EndpointName=name)
-            config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-            for variant in config["ProductionVariants"]:
-                checks.append(
-                    VariantCheck(
-                        stack=stack.name,
-                        endpoint=name,
-                        status=endpoint["EndpointStatus"],
-                        variant=variant["VariantName"],
-                        instance_type=variant["InstanceType"],
-                        accelerator=variant.get("AcceleratorType", "none"),
-                        expected=expected.get(variant["VariantName"], "(not in template)"),
-                    )
-                )
-    return checks
-
-
-def print_checks(checks: Sequence[VariantCheck]) -> None:
-    rows = [
-        (
-            c.stack,
-            c.endpoint,
-            c.status,
-            c.variant,
-            c.instance_type,
-            c.accelerator,
-            "yes" if c.ok else f"NO: {c.expected}",
-        )
-        for c in checks
-    ]
-    print(
-        format_table(("stack", "endpoint", "status", "variant", "instance type", "accelerator", "as synthesized"), rows)
+def emulator_session_for(stack: SynthesizedStack) -> Any:
+    """A session in the stack's own account and region of the emulator."""
+    credentials = emulator.account_credentials(stack.account or emulator.ACCOUNT)
+    return boto3.session.Session(
+        region_name=stack.region,
+        aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
     )
 
 
-def invoke_all(stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEndpoint | None) -> None:
+def bootstrap(stacks: Sequence[SynthesizedStack], base_env: Mapping[str, str], *, target: str) -> None:
+    """`cdk bootstrap` of every account/region. In the emulator each account with its own credentials,
+    as an administrator of that account would (the CLI bootstraps only the account it runs as)."""
+    if target != "emulator":
+        cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
+        return
+    environments = sorted({(s.account or emulator.ACCOUNT, s.region or emulator.DEFAULT_REGION) for s in stacks})
+    for account, region in environments:
+        cdk(
+            ["bootstrap", f"aws://{account}/{region}", "--app", str(ASSEMBLY)],
+            {**base_env, **emulator.account_credentials(account)},
+        )
+
+
+def print_checks(checks: Sequence[verify.VariantCheck]) -> None:
+    print(format_table(verify.ENDPOINT_COLUMNS, verify.endpoint_rows(checks)))
+
+
+def payload_for(session: Any, region: str, endpoint_name: str, env_name: str) -> tuple[bytes, str]:
+    """An image for endpoints that take images (the object detector), else a JSON request of its own:
+    moto answers repeated identical requests from a cache."""
+    sagemaker = session.client("sagemaker", region_name=region)
+    accepted = accepted_content_types(sagemaker, sagemaker.describe_endpoint(EndpointName=endpoint_name)) or frozenset()
+    if "image/png" in accepted:
+        return SMOKE_IMAGE.read_bytes(), "image/png"
+    return json.dumps({"instances": [[0.1, 0.2, 0.3]], "endpoint": endpoint_name}).encode(), "application/json"
+
+
+def invoke_all(
+    stacks: Sequence[SynthesizedStack], endpoint: emulator.EmulatorEndpoint | None, session_for: verify.SessionFor
+) -> None:
+    """One invoke_endpoint per endpoint of every stack, through the invoke client."""
     for stack in stacks:
-        env_name = stack.name.removeprefix("SageMakerEI-")
-        # A payload of its own per environment: moto answers repeated identical requests from a cache.
-        payload = json.dumps({"instances": [[0.1, 0.2, 0.3]], "environment": env_name}).encode()
-        if endpoint is not None:
-            endpoint.queue_invoke_results(
-                region=stack.region or emulator.DEFAULT_REGION,
-                results=[
-                    {
-                        "Body": json.dumps({"predictions": [[0.91, 0.09]], "served_by": f"emulator ({env_name})"}),
-                        "ContentType": "application/json",
-                    }
-                ],
-            )
-        response = invoke(env_name, payload, "application/json", session=session_for(stack))
-        print(f"{env_name}: {response.endpoint_name} -> {response.body.decode(errors='replace')}")
+        env_name = stack.name.removeprefix(STACK_PREFIX)
+        session = session_for(stack)
+        region = stack.region or session.region_name or emulator.DEFAULT_REGION
+        for endpoint_id, endpoint_name in sorted(endpoint_outputs(env_name, session, region).items()):
+            payload, content_type = payload_for(session, region, endpoint_name, env_name)
+            if endpoint is not None:
+                served_by = f"emulator ({env_name} {endpoint_id}, {content_type} request of {len(payload)} bytes)"
+                endpoint.queue_invoke_results(
+                    region=region,
+                    account=stack.account or emulator.ACCOUNT,
+                    results=[{"Body": json.dumps({"predictions": [[0.91, 0.09]], "served_by": served_by})}],
+                )
+            response = invoke(env_name, payload, content_type, endpoint_id=endpoint_id, session=session, region=region)
+            print(f"{env_name} {endpoint_id}: {response.endpoint_name} -> {response.body.decode(errors='replace')}")
 
 
 def running_emulator(args: argparse.Namespace) -> emulator.EmulatorEndpoint | None:
@@ -178,6 +133,26 @@ def running_emulator(args: argparse.Namespace) -> emulator.EmulatorEndpoint | No
 
 
 def run(args: argparse.Namespace) -> int:
+    """A deploy; one at a time per folder when it may start or keep an emulator."""
+    if args.target != "emulator" or args.emulator_url:
+        return deploy(args)
+    try:
+        with emulator.exclusive_run():
+            return deploy(args)
+    except emulator.EmulatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def approval_flags(target: str, approval: str | None) -> list[str]:
+    """The emulator is disposable and local: nothing to approve. On AWS the CLI's own default
+    (ask before any security-broadening change) holds unless the user chose a level."""
+    if approval:
+        return ["--require-approval", approval]
+    return ["--require-approval", "never"] if target == "emulator" else []
+
+
+def deploy(args: argparse.Namespace) -> int:
     started = time.monotonic()
     target: str = args.target
     base_env = dict(os.environ)
@@ -189,10 +164,10 @@ def run(args: argparse.Namespace) -> int:
             endpoint = running_emulator(args)
             if endpoint is None:
                 step("starting the local AWS emulator (moto server) on loopback")
-                server = emulator.Emulator(log_path=ROOT / "emulator.log")
+                server = emulator.Emulator(port=args.port, log_path=ROOT / "emulator.log")
                 endpoint = server.start()
             else:
-                step(f"using the running emulator at {endpoint.url}")
+                step(f"using the running emulator at {endpoint.url} (it keeps running afterwards)")
             print(f"emulator: {endpoint.url} (log: emulator.log)")
             base_env |= endpoint.client_environment()
             for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -208,38 +183,38 @@ def run(args: argparse.Namespace) -> int:
         cdk(["synth", "--quiet", "--output", str(staged), *context], base_env)
         stacks = read_stacks(staged)
 
-        if target == "emulator":
-            existing = deployed_stacks(stacks)
-            if existing:
-                raise DeployError(
-                    f"{', '.join(existing)} already deployed in the emulator at {endpoint.url if endpoint else ''}. "
-                    "moto cannot update a deployed CDK stack (its update_stack fails on the BootstrapVersion "
-                    "parameter and never repoints the endpoint), so this run stops here. Either run "
-                    "`make destroy` and then `make deploy` again, or `make emulator-stop` and `make deploy` "
-                    "for a fresh emulator."
-                )
         shutil.rmtree(ASSEMBLY, ignore_errors=True)
         staged.rename(ASSEMBLY)
         stacks = read_stacks(ASSEMBLY)
 
         step("cdk bootstrap (every account/region in the assembly)")
-        cdk(["bootstrap", "--app", str(ASSEMBLY)], base_env)
+        bootstrap(stacks, base_env, target=target)
         step("cdk deploy")
-        flags = list(EMULATOR_DEPLOY_FLAGS) if target == "emulator" else []
-        cdk(["deploy", "--all", "--app", str(ASSEMBLY), "--require-approval", "never", *flags], base_env)
+        # The CLI's own deploy method (change sets) on both targets: tools/moto_patches.py makes moto's
+        # change sets and stack updates behave as CloudFormation's do, so a second run is an update.
+        cdk(["deploy", "--all", "--app", str(ASSEMBLY), *approval_flags(target, args.approval)], base_env)
 
         step("verifying what landed, through boto3")
-        checks = verify(stacks)
+        sessions = emulator_session_for if target == "emulator" else session_for
+        checks = verify.verify_endpoints(stacks, sessions)
         print_checks(checks)
-        if not checks or not all(c.ok for c in checks):
-            raise DeployError("the deployed endpoints differ from the synthesized templates (see the table)")
+        resources = verify.verify_resources(stacks, sessions, emulator=target == "emulator")
+        print()
+        print(format_table(verify.RESOURCE_COLUMNS, verify.resource_rows(resources)))
+        counts = {r: sum(c.result == r for c in resources) for r in ("yes", verify.NOT_EMULATED, "not checked")}
+        print(
+            f"{len(resources)} resources: {counts['yes']} landed as synthesized, "
+            f"{counts[verify.NOT_EMULATED]} not emulated (moto cannot hold them), {counts['not checked']} not checked"
+        )
+        if not checks or not all(c.ok for c in checks) or not all(r.ok for r in resources):
+            raise DeployError("what landed differs from the synthesized templates (see the tables)")
 
         step("invoking each endpoint through sagemaker-runtime invoke_endpoint (tools/invoke.py)")
         if endpoint is not None:
             print("the emulator does not run models: each response below was queued through moto's API")
-        invoke_all(stacks, endpoint)
+        invoke_all(stacks, endpoint, sessions)
         succeeded = True
-    except (DeployError, InvokeError) as error:
+    except (DeployError, InvokeError, emulator.EmulatorError) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     finally:
@@ -253,12 +228,14 @@ def run(args: argparse.Namespace) -> int:
         for key, value in server.endpoint.client_environment().items():
             print(f"  export {key}={value}")
         print("stop it with `make emulator-stop`")
+    elif server is None and endpoint is not None and not args.emulator_url:
+        print(f"\nthe kept emulator at {endpoint.url} keeps running; stop it with `make emulator-stop`")
     print(f"\ndone in {time.monotonic() - started:.0f} s")
     return 0
 
 
 def destroy(args: argparse.Namespace) -> int:
-    """``cdk destroy`` of what the last ``make deploy`` put into the kept emulator (or AWS)."""
+    """``cdk destroy`` of every environment stack in the kept emulator (or AWS)."""
     base_env = dict(os.environ)
     if args.target == "emulator":
         endpoint = running_emulator(args)
@@ -266,11 +243,14 @@ def destroy(args: argparse.Namespace) -> int:
             print("no kept emulator: `make deploy` stops its emulator at the end, which removes everything")
             return 0
         base_env |= endpoint.client_environment()
-    if not ASSEMBLY.exists():
-        print(f"error: {ASSEMBLY.name} is missing; nothing was deployed from this folder", file=sys.stderr)
-        return 1
+    # Every environment, not only those of the last run: `make deploy ENV=dev` into a kept emulator
+    # that holds all three must not leave staging and prod behind.
+    everything = ASSEMBLY.with_name(ASSEMBLY.name + ".destroy")
+    shutil.rmtree(everything, ignore_errors=True)
     try:
-        cdk(["destroy", "--all", "--force", "--app", str(ASSEMBLY)], base_env)
+        context = synth_context(target=args.target, env_name=None, mode=None)
+        cdk(["synth", "--quiet", "--output", str(everything), *context], base_env)
+        cdk(["destroy", "--all", "--force", "--app", str(everything)], base_env)
     except DeployError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -278,7 +258,7 @@ def destroy(args: argparse.Namespace) -> int:
 
 
 def stop_emulator(_: argparse.Namespace) -> int:
-    print("emulator stopped" if emulator.stop_kept_emulator() else "no kept emulator is running")
+    print(emulator.stop_kept_emulator())
     return 0
 
 
@@ -290,6 +270,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("elastic-inference", "successor"), help="override the accelerator mode")
     parser.add_argument("--keep", action="store_true", help="leave the emulator running at the end")
     parser.add_argument("--emulator-url", help="use this running emulator (http://localhost:PORT) instead")
+    parser.add_argument("--port", type=int, help="start the emulator on this loopback port (default: a free one)")
+    parser.add_argument(
+        "--approval",
+        choices=("never", "any-change", "broadening"),
+        help="cdk deploy --require-approval; default: never on the emulator, the CLI's own default on AWS",
+    )
     args = parser.parse_args(argv)
     return {"deploy": run, "destroy": destroy, "stop-emulator": stop_emulator}[args.action](args)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.assembly import SynthesizedStack, of_type, read_stacks, readable
-from tools.synth_summary import SUCCESSOR_METADATA
+from tools.synth_summary import SUCCESSOR_METADATA, endpoint_label
 from tools.update_rules import CONTRACT, update_behaviour, update_findings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,39 +88,45 @@ def create_only_properties(resource_type: str) -> frozenset[str]:
 # ---- what the environment deploys --------------------------------------------------------------
 
 
-def posture(template: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(aspect, value) rows for the security and operations table."""
+def posture(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(endpoint, aspect, value) rows for the security and operations table."""
     rows = []
     configs = of_type(template, "AWS::SageMaker::EndpointConfig")
     models = of_type(template, "AWS::SageMaker::Model")
     endpoints = of_type(template, "AWS::SageMaker::Endpoint")
-    for config in configs.values():
+    for config_id, config in configs.items():
         props = config["Properties"]
         mode = "successor" if SUCCESSOR_METADATA in config.get("Metadata", {}) else "elastic-inference"
-        rows.append(("accelerator mode", mode))
-        rows.append(("storage encryption", "KMS key" if "KmsKeyId" in props else "none (instance storage or off)"))
+        label = endpoint_label(template, config_id)
+        rows.append((label, "accelerator mode", mode))
+        encryption = "KMS key" if "KmsKeyId" in props else "none (instance storage or off)"
+        rows.append((label, "storage encryption", encryption))
         capture = props.get("DataCaptureConfig")
         rows.append(
             (
+                label,
                 "data capture",
                 f"{capture['InitialSamplingPercentage']} % to {readable(capture['DestinationS3Uri'])}"
                 if capture
                 else "off",
             )
         )
-    for model in models.values():
+    for model_id, model in models.items():
         props = model["Properties"]
-        rows.append(("network isolation", "on" if props.get("EnableNetworkIsolation") else "off"))
-        rows.append(("VPC", "yes" if "VpcConfig" in props else "no"))
-    for endpoint in endpoints.values():
+        isolation = "on" if props.get("EnableNetworkIsolation") else "off"
+        rows.append((endpoint_label(template, model_id), "network isolation", isolation))
+        rows.append((endpoint_label(template, model_id), "VPC", "yes" if "VpcConfig" in props else "no"))
+    for endpoint_id, endpoint in endpoints.items():
         deployment = endpoint["Properties"].get("DeploymentConfig")
-        rows.append(("deployment guardrails", describe_guardrails(deployment) if deployment else "none"))
+        guardrails = describe_guardrails(deployment) if deployment else "none"
+        rows.append((endpoint_label(template, endpoint_id), "deployment guardrails", guardrails))
     for bucket_id, bucket in of_type(template, "AWS::S3::Bucket").items():
-        rows.append((f"bucket {bucket_id} on delete", bucket.get("DeletionPolicy", "Delete")))
+        on_delete = bucket.get("DeletionPolicy", "Delete")
+        rows.append((endpoint_label(template, bucket_id), f"bucket {bucket_id} on delete", on_delete))
     policies = of_type(template, "AWS::IAM::ManagedPolicy")
     inline = of_type(template, "AWS::IAM::Policy")
-    rows.append(("execution role policy", f"{len(policies)} customer-managed, {len(inline)} inline"))
-    rows.append(("alarm topic", "yes" if of_type(template, "AWS::SNS::Topic") else "none"))
+    rows.append(("(stack)", "execution role policy", f"{len(policies)} customer-managed, {len(inline)} inline"))
+    rows.append(("(stack)", "alarm topic", "yes" if of_type(template, "AWS::SNS::Topic") else "none"))
     return rows
 
 
@@ -194,9 +200,12 @@ def variant_table(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
         policy = next((p for p in policies.values() if p["Properties"]["ScalingTargetId"] == {"Ref": target_id}), None)
         goal = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] if policy else "?"
         props = target["Properties"]
-        scaling[variant] = f"{props['MinCapacity']}-{props['MaxCapacity']}, {goal} invocations/instance"
+        scaling[endpoint_label(template, target_id), variant] = (
+            f"{props['MinCapacity']}-{props['MaxCapacity']}, {goal} invocations/instance"
+        )
     rows: list[tuple[str, ...]] = []
-    for config in of_type(template, "AWS::SageMaker::EndpointConfig").values():
+    for config_id, config in of_type(template, "AWS::SageMaker::EndpointConfig").items():
+        label = endpoint_label(template, config_id)
         moves = {
             m["variant"]: m["from"] for m in config.get("Metadata", {}).get(SUCCESSOR_METADATA, {}).get("variants", [])
         }
@@ -206,12 +215,13 @@ def variant_table(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
             )
             rows.append(
                 (
+                    label,
                     v["VariantName"],
                     v["InstanceType"],
                     str(v["InitialInstanceCount"]),
                     str(v["InitialVariantWeight"]),
                     accelerator,
-                    scaling.get(v["VariantName"], "off"),
+                    scaling.get((label, v["VariantName"]), "off"),
                 )
             )
     return rows
@@ -338,12 +348,13 @@ def report(
         "## Endpoint variants",
         "",
         _markdown_table(
-            ("variant", "instance type", "count", "weight", "accelerator", "autoscaling"), variant_table(template)
+            ("endpoint", "variant", "instance type", "count", "weight", "accelerator", "autoscaling"),
+            variant_table(template),
         ),
         "",
         "## Security and operations",
         "",
-        _markdown_table(("aspect", "value"), posture(template)),
+        _markdown_table(("endpoint", "aspect", "value"), posture(template)),
         "",
         "## Who may assume, administer and use what",
         "",

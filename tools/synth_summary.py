@@ -6,7 +6,7 @@ Usage: python -m tools.synth_summary [CDK_OUT_DIR]
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,16 @@ class VariantRow:
     image_change: str
 
 
-def _label(logical_id: str, resource: dict[str, Any]) -> str:
-    # The construct id of the EIEndpoint reads better than a hashed logical id.
-    path = resource.get("Metadata", {}).get("aws:cdk:path", "")
-    parts = path.split("/")
-    return parts[-2] if len(parts) >= 3 else logical_id
+def endpoint_label(template: Mapping[str, Any], logical_id: str, default: str = "-") -> str:
+    """The construct id of the EIEndpoint a resource belongs to, which reads better than a hashed
+    logical id: the first construct under the stack in its path (the CLI adds paths), else the
+    ``<Id>EndpointName`` output whose id starts its logical id; ``default`` for the stack's own."""
+    resource = template.get("Resources", {}).get(logical_id, {})
+    parts = resource.get("Metadata", {}).get("aws:cdk:path", "").split("/")
+    if len(parts) >= 3:
+        return str(parts[1])
+    ids = [key.removesuffix("EndpointName") for key in template.get("Outputs", {}) if key.endswith("EndpointName")]
+    return max((i for i in ids if logical_id.startswith(i)), key=len, default=default)
 
 
 def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
@@ -58,7 +63,7 @@ def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
                 VariantRow(
                     stack=stack,
                     mode=mode,
-                    endpoint=_label(logical_id, resource),
+                    endpoint=endpoint_label(template, logical_id, logical_id),
                     variant=variant["VariantName"],
                     instance_type=variant.get("InstanceType", "-"),
                     instance_count=variant.get("InitialInstanceCount", "-"),

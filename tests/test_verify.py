@@ -1,0 +1,131 @@
+"""Verification finds each endpoint by stack and logical id, so two endpoints may share variant names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from tools.assembly import SynthesizedStack
+from tools.verify import verify_endpoints, verify_resources
+
+
+def endpoint_resources(construct_id: str, instance_type: str) -> dict[str, Any]:
+    path = {"aws:cdk:path": f"Stack/{construct_id}/Resource"}
+    return {
+        f"{construct_id}Config": {
+            "Type": "AWS::SageMaker::EndpointConfig",
+            "Metadata": {"aws:cdk:path": f"Stack/{construct_id}/EndpointConfig"},
+            "Properties": {"ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": instance_type}]},
+        },
+        f"{construct_id}Endpoint": {
+            "Type": "AWS::SageMaker::Endpoint",
+            "Metadata": path,
+            "Properties": {"EndpointConfigName": {"Fn::GetAtt": [f"{construct_id}Config", "EndpointConfigName"]}},
+        },
+    }
+
+
+STACK = SynthesizedStack(
+    name="Stack",
+    account=None,
+    region="us-east-1",
+    template={
+        "Resources": endpoint_resources("Classifier", "ml.m5.large") | endpoint_resources("Detector", "ml.c5.xlarge")
+    },
+)
+
+
+class FakeAws:
+    """Two endpoints that landed as synthesized, unless a test changes ``configs`` or ``serving``."""
+
+    def __init__(self) -> None:
+        self.configs = {"cfg-c": "ml.m5.large", "cfg-d": "ml.c5.xlarge"}
+        self.serving = {"ep-c": "cfg-c", "ep-d": "cfg-d"}
+
+    def client(self, _service: str) -> FakeAws:
+        return self
+
+    def get_paginator(self, _operation: str) -> FakeAws:
+        return self
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        physical = {"ClassifierConfig": "cfg-c", "ClassifierEndpoint": "ep-c", "DetectorConfig": "cfg-d"}
+        physical["DetectorEndpoint"] = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep-d"
+        summaries = [{"LogicalResourceId": k, "PhysicalResourceId": v} for k, v in physical.items()]
+        return [{"StackResourceSummaries": summaries}]
+
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:
+        return {"EndpointStatus": "InService", "EndpointConfigName": self.serving[EndpointName]}
+
+    def describe_endpoint_config(self, EndpointConfigName: str) -> dict[str, Any]:
+        if EndpointConfigName not in self.configs:
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "not found"}}, "Describe")
+        return {"ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": self.configs[EndpointConfigName]}]}
+
+
+def test_two_endpoints_with_the_same_variant_name_are_each_checked_against_their_own_config() -> None:
+    checks = verify_endpoints([STACK], lambda _: FakeAws())
+    assert [(c.endpoint, c.endpoint_name, c.variant, c.instance_type, c.ok) for c in checks] == [
+        ("Classifier", "ep-c", "AllTraffic", "ml.m5.large", True),
+        ("Detector", "ep-d", "AllTraffic", "ml.c5.xlarge", True),
+    ]
+
+
+def test_an_endpoint_on_another_instance_type_is_reported() -> None:
+    aws = FakeAws()
+    aws.configs["cfg-d"] = "ml.m5.large"
+    (classifier, detector) = verify_endpoints([STACK], lambda _: aws)
+    assert classifier.ok
+    assert detector.problem == "expected ml.c5.xlarge none"
+
+
+def test_an_endpoint_serving_a_deleted_config_is_reported() -> None:
+    aws = FakeAws()
+    aws.serving["ep-c"] = "cfg-old"
+    (classifier, _) = verify_endpoints([STACK], lambda _: aws)
+    assert classifier.problem == "serves endpoint config cfg-old, which does not exist"
+
+
+def test_an_endpoint_serving_another_config_than_its_stack_holds_is_reported() -> None:
+    aws = FakeAws()
+    aws.configs["cfg-old"] = "ml.m5.large"
+    aws.serving["ep-c"] = "cfg-old"
+    (classifier, _) = verify_endpoints([STACK], lambda _: aws)
+    assert classifier.problem == "serves endpoint config cfg-old, the stack's is cfg-c"
+
+
+class FakeStackAws:
+    """A stack in which only the model landed (as moto leaves a scalable target out)."""
+
+    def client(self, _service: str) -> FakeStackAws:
+        return self
+
+    def get_paginator(self, _operation: str) -> FakeStackAws:
+        return self
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        return [{"StackResourceSummaries": [{"LogicalResourceId": "Model", "PhysicalResourceId": "arn:x:model/m-1"}]}]
+
+    def describe_model(self, ModelName: str) -> dict[str, Any]:
+        if ModelName != "m-1":
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "not found"}}, "DescribeModel")
+        return {"ModelName": ModelName}
+
+
+def resource_stack(*types: tuple[str, str]) -> SynthesizedStack:
+    return SynthesizedStack(
+        name="Stack", account=None, region="us-east-1", template={"Resources": {k: {"Type": t} for k, t in types}}
+    )
+
+
+def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
+    stack = resource_stack(
+        ("Model", "AWS::SageMaker::Model"),
+        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),
+        ("Lost", "AWS::SageMaker::Model"),
+    )
+    on_emulator = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=True)}
+    assert on_emulator == {"Model": "yes", "Target": "not emulated", "Lost": "NO: not in the deployed stack"}
+    on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
+    assert on_aws["Target"] == "NO: not in the deployed stack"
