@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constr
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
-	@echo "==> installing the pinned CDK CLI with npm ci (Node $$($(BIN)/node --version))"
+	@echo "==> installing the pinned CDK CLI and cloudformation-diff with npm ci (Node $$($(BIN)/node --version))"
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -57,8 +57,9 @@ emulator-stop: ## stop the emulator `make deploy KEEP=1` left running
 	$(BIN)/python -m tools.deploy stop-emulator
 
 BASE ?=
-review: setup ## write review/<env>.md: tables, diagram, changes against the snapshots (BASE=<git ref> for another)
-	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(MODE),--mode $(MODE))
+BASELINE ?=
+review: setup ## write review/<env>.md: tables, diagram, structured diff against git HEAD (BASE=<ref>, or BASELINE=<dir> of stored templates)
+	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(MODE),--mode $(MODE))
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)
