@@ -360,7 +360,17 @@ def report(
     else:
         parts.append("No changes.")
     summary = "the diff as @aws-cdk/cloudformation-diff renders it"
-    parts += ["", f"<details><summary>{summary}</summary>", "", "```", diff_text.strip() or "(no differences)", "```", "", "</details>", ""]
+    parts += [
+        "",
+        f"<details><summary>{summary}</summary>",
+        "",
+        "```",
+        diff_text.strip() or "(no differences)",
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
     return "\n".join(parts)
 
 
