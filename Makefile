@@ -92,7 +92,7 @@ test: setup ## run the whole test suite, then ruff and mypy
 	$(MAKE) --no-print-directory lint typecheck
 
 snapshots: setup ## rewrite the snapshot files after an intended template change
-	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest tests/test_snapshots.py tests/test_successor.py -k snapshot --snapshot-update
 
 lint: setup ## ruff
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Render the Mermaid diagram of a `make review` report to PNG in headless Chromium (for the README).
+"""Render the Mermaid diagram of a `make review` report to PNG in headless Chromium (for docs/review-and-pipeline.md).
 
 Needs Debian's chromium and the npm package mermaid (for dist/mermaid.min.js); neither is part of
 the project's install, since this runs only when the docs picture is refreshed:

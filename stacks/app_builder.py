@@ -12,6 +12,7 @@ from sagemaker_ei_endpoint import AcceleratorMode
 from .endpoint_stack import EndpointStack
 from .environments import ENVIRONMENTS, PIPELINE, Environment, PipelineSettings, select_environments
 from .pipeline_stack import PipelineStack
+from .smoke_test import SmokeTestTrust
 
 
 def cdk_environment(environment: Environment, process_env: Mapping[str, str]) -> cdk.Environment:
@@ -30,7 +31,9 @@ def build_app(
     - ``env``: build only that environment;
     - ``accelerator_mode``: override every environment's mode;
     - ``deploy_account``: put every environment into this one account, keeping its region. The
-      local emulator is a single account that stands in for all of them (see tools/deploy.py).
+      local emulator is a single account that stands in for all of them (see tools/deploy.py);
+    - ``smoke_test_role``: ``true`` adds the role the pipeline's smoke test assumes, trusted by the
+      smoke-test build role in the pipeline account in use (``pipeline_account`` followed).
     """
     selected = select_environments(app.node.try_get_context("env"), environments)
     mode = app.node.try_get_context("accelerator_mode")
@@ -41,18 +44,65 @@ def build_app(
         if not (isinstance(account, str) and account.isdigit() and len(account) == 12):
             raise ValueError(f"deploy_account: expected a 12-digit AWS account id, got {account!r}")
         selected = tuple(dataclasses.replace(env, account=account) for env in selected)
-    return {env.name: EndpointStack(app, env, env=cdk_environment(env, process_env)) for env in selected}
+    smoke_test = str(app.node.try_get_context("smoke_test_role")).lower() == "true"
+    tooling_account = pipeline_settings(app).account if smoke_test else None
+    return {
+        env.name: EndpointStack(
+            app,
+            env,
+            env=cdk_environment(env, process_env),
+            smoke_test=SmokeTestTrust(account=tooling_account, environment=env.name) if tooling_account else None,
+        )
+        for env in selected
+    }
+
+
+class PipelineSettingsError(ValueError):
+    """Every problem of the pipeline's settings, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid pipeline settings:\n  " + "\n  ".join(problems))
+        self.problems = problems
 
 
 def pipeline_settings(app: cdk.App) -> PipelineSettings:
-    """PIPELINE, with the repository connection overridable from context."""
+    """PIPELINE, with every field overridable from context (``-c pipeline_account=...``)."""
     overrides = {
         field: app.node.try_get_context(f"pipeline_{field}")
         for field in ("repository", "branch", "connection_arn", "account", "region")
     }
-    return dataclasses.replace(PIPELINE, **{k: v for k, v in overrides.items() if v is not None})
+    settings = dataclasses.replace(PIPELINE, **{k: v for k, v in overrides.items() if v is not None})
+    if not (isinstance(settings.account, str) and settings.account.isdigit() and len(settings.account) == 12):
+        raise PipelineSettingsError([f"pipeline_account: expected a 12-digit AWS account id, got {settings.account!r}"])
+    return settings
+
+
+def pipeline_problems(settings: PipelineSettings, environments: tuple[Environment, ...]) -> list[str]:
+    """The tooling account holds the pipeline and its connection, and no workload environment."""
+    problems = []
+    parts = settings.connection_arn.split(":")
+    if len(parts) < 6 or parts[4] != settings.account:
+        problems.append(
+            f"pipeline_connection_arn: expected a connection in the pipeline account {settings.account}, "
+            f"got {settings.connection_arn!r}"
+        )
+    for env in environments:
+        if env.stage_account is None:
+            problems.append(
+                f"{env.name}.pipeline_stage_account: expected an account for the pipeline's stage, got None"
+            )
+        elif env.stage_account == settings.account:
+            problems.append(
+                f"pipeline_account: {settings.account!r} is also {env.name}'s account; "
+                "the tooling account must hold no workload environment"
+            )
+    return problems
 
 
 def build_pipeline_app(app: cdk.App, environments: Mapping[str, Environment] = ENVIRONMENTS) -> PipelineStack:
     """The pipeline stack alone (``-c pipeline=true``); it holds every environment as a Stage."""
-    return PipelineStack(app, settings=pipeline_settings(app), environments=tuple(environments.values()))
+    settings = pipeline_settings(app)
+    problems = pipeline_problems(settings, tuple(environments.values()))
+    if problems:
+        raise PipelineSettingsError(problems)
+    return PipelineStack(app, settings=settings, environments=tuple(environments.values()))

@@ -15,13 +15,16 @@ from pathlib import Path
 
 from sagemaker_ei_endpoint import EIEndpointPropsError
 
+from .app_builder import PipelineSettingsError
+
 
 def synth_or_exit(outdir: str, build_and_synth: Callable[[], object]) -> None:
     """Run ``build_and_synth``; on a settings error print each problem on one line and exit 1."""
     try:
         build_and_synth()
     except ValueError as error:
-        problems = error.problems if isinstance(error, EIEndpointPropsError) else (str(error),)
+        # EIEndpointPropsError and PipelineSettingsError carry their problems one by one.
+        problems = error.problems if isinstance(error, EIEndpointPropsError | PipelineSettingsError) else (str(error),)
         remove_assembly(Path(outdir))
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -10,14 +10,23 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_ei_endpoint import EIEndpoint, ModelData
+from sagemaker_ei_endpoint.key_policy import administered_key_policy
 
-from .environments import PIPELINE, EndpointSettings, Environment
+from .environments import EndpointSettings, Environment
+from .smoke_test import SmokeTestTrust, add_smoke_test_role
 
 
 class EndpointStack(cdk.Stack):
     """The EIEndpoints of one environment, with each endpoint's name and ARN as outputs."""
 
-    def __init__(self, scope: Construct, environment: Environment, *, env: cdk.Environment | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        environment: Environment,
+        *,
+        env: cdk.Environment | None = None,
+        smoke_test: SmokeTestTrust | None = None,
+    ) -> None:
         super().__init__(
             scope,
             environment.stack_name,
@@ -29,33 +38,11 @@ class EndpointStack(cdk.Stack):
         self.environment_config = environment
         self.alarm_topic = self._alarm_topic() if any(e.deployment for e in environment.endpoints) else None
         self.endpoints = {settings.construct_id: self._endpoint(settings) for settings in environment.endpoints}
-        self.smoke_test_role_arn = self._smoke_test_role()
+        # Only the pipeline's stages (or -c smoke_test_role=true) get the smoke-test role.
+        endpoint_arns = [e.endpoint_arn for e in self.endpoints.values()]
+        self.smoke_test_role_arn = add_smoke_test_role(self, smoke_test, endpoint_arns) if smoke_test else None
         for key, value in environment.tags.items():
             cdk.Tags.of(self).add(key, value)
-
-    def _smoke_test_role(self) -> cdk.CfnOutput:
-        """A role the delivery pipeline's account assumes to smoke-test this stack's endpoints:
-        read this stack's outputs, describe and invoke its endpoints, nothing else."""
-        role = iam.Role(
-            self,
-            "SmokeTestRole",
-            assumed_by=iam.AccountPrincipal(PIPELINE.account),
-            description="Assumed by the delivery pipeline to invoke this stack's endpoints after a deploy",
-        )
-        endpoint_arns = [e.endpoint_arn for e in self.endpoints.values()]
-        iam.ManagedPolicy(
-            self,
-            "SmokeTestPolicy",
-            roles=[role],
-            statements=[
-                iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[self.stack_id]),
-                iam.PolicyStatement(
-                    actions=["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], resources=endpoint_arns
-                ),
-            ],
-        )
-        output = cdk.CfnOutput(self, "SmokeTestRoleArn", value=role.role_arn)
-        return output
 
     def _alarm_topic(self) -> sns.Topic:
         """Where the endpoints' rollback alarms notify: subscribe your on-call channel to it.
@@ -71,14 +58,21 @@ class EndpointStack(cdk.Stack):
         cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{self.stack_name}-*"
         conditions = {"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {"aws:SourceArn": alarms}}
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="SageMaker endpoint alarm topic")
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[cloudwatch],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, "*" is this key
-                conditions=conditions,
-            )
+        # Administration apart from use (as the endpoint's key): the account's principals use it only
+        # through SNS; CloudWatch directly, for this stack's alarms only.
+        publish = iam.PolicyStatement(
+            sid="CloudWatchAlarmsPublish",
+            principals=[cloudwatch],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],  # in a key policy, "*" is this key
+            conditions=conditions,
+        )
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="SageMaker endpoint alarm topic",
+            policy=administered_key_policy(self, use_via=("sns",), sid="UseThroughSns", extra=[publish]),
         )
         topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
         topic.add_to_resource_policy(

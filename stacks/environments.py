@@ -13,7 +13,6 @@ import aws_cdk as cdk
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
     AcceleratorType,
-    BlueGreenUpdate,
     ContainerImage,
     DataCapture,
     DeploymentGuardrails,
@@ -56,6 +55,9 @@ class Environment:
     environment-agnostic and image accounts come from a region-keyed mapping.
     ``accelerator_mode`` says whether the endpoints carry EI accelerators or deploy their
     successors; ``-c accelerator_mode=successor`` overrides it for every environment.
+    ``pipeline_stage_account`` is where the delivery pipeline deploys an environment whose
+    ``account`` is None (dev follows the CLI's account for direct deploys, but never lands in the
+    pipeline's tooling account).
     dev keeps the construct's cheap secure defaults (KMS-encrypted storage, network isolation);
     staging and prod add data capture, autoscaling and guarded blue/green deployments, whose
     alarms notify the stack's alarm topic.
@@ -67,10 +69,16 @@ class Environment:
     endpoints: tuple[EndpointSettings, ...]
     accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE
     tags: Mapping[str, str] = field(default_factory=dict)
+    pipeline_stage_account: str | None = None
 
     @property
     def stack_name(self) -> str:
         return f"SageMakerEI-{self.name}"
+
+    @property
+    def stage_account(self) -> str | None:
+        """The account the delivery pipeline deploys this environment to."""
+        return self.account or self.pipeline_stage_account
 
 
 TENSORFLOW_EI = ContainerImage.from_ei_framework(EIFramework.TENSORFLOW, "2.3")
@@ -111,6 +119,8 @@ DEV = Environment(
     ),
     accelerator_mode=AcceleratorMode.ELASTIC_INFERENCE,
     tags=project_tags("dev"),
+    # The pipeline's dev stage: a workload account of its own, not the tooling account.
+    pipeline_stage_account="555555555555",
 )
 
 STAGING = Environment(
@@ -129,10 +139,13 @@ STAGING = Environment(
                     min_instance_count=1, max_instance_count=4, target_invocations_per_instance=200
                 ),
             ),
-            # Every request and response, kept after `cdk destroy`: staging is where models are judged.
-            data_capture=DataCapture(sampling_percentage=100, removal_policy=cdk.RemovalPolicy.RETAIN),
-            deployment=DeploymentGuardrails(
-                update=BlueGreenUpdate(traffic_shift=TrafficShift.linear(percent=50, wait_seconds=300))
+            # Kept after `cdk destroy`: staging is where models are judged.
+            # Every request and response for a month (then 30 more days as noncurrent versions).
+            data_capture=DataCapture(
+                sampling_percentage=100, removal_policy=cdk.RemovalPolicy.RETAIN, expiration=cdk.Duration.days(30)
+            ),
+            deployment=DeploymentGuardrails.blue_green(
+                TrafficShift.linear(percent=50, wait=cdk.Duration.minutes(5)),
             ),
         ),
     ),
@@ -167,12 +180,14 @@ PROD = Environment(
                     min_instance_count=1, max_instance_count=3, target_invocations_per_instance=300
                 ),
             ),
-            # A fifth of the traffic is plenty for monitoring; captured data is never destroyed.
-            data_capture=DataCapture(sampling_percentage=20, removal_policy=cdk.RemovalPolicy.RETAIN),
-            deployment=DeploymentGuardrails(
-                update=BlueGreenUpdate(
-                    traffic_shift=TrafficShift.canary(percent=10, wait_seconds=600), termination_wait_seconds=900
-                ),
+            # A fifth of the traffic is plenty for monitoring; captured data survives `cdk destroy`
+            # and is kept a year (then 30 more days as noncurrent versions).
+            data_capture=DataCapture(
+                sampling_percentage=20, removal_policy=cdk.RemovalPolicy.RETAIN, expiration=cdk.Duration.days(365)
+            ),
+            deployment=DeploymentGuardrails.blue_green(
+                TrafficShift.canary(percent=10, wait=cdk.Duration.minutes(10)),
+                termination_wait=cdk.Duration.minutes(15),
                 latency_threshold_ms=500,
             ),
         ),
@@ -186,9 +201,12 @@ PROD = Environment(
 class PipelineSettings:
     """Where the CDK Pipelines pipeline lives and what it builds from (``-c pipeline=true``).
 
-    ``connection_arn`` is an AWS CodeConnections (CodeStar) connection to the repository; override
-    these with ``-c pipeline_repository=owner/name -c pipeline_branch=main -c pipeline_connection_arn=...``.
-    Environments without an account or region (dev) deploy into the pipeline's own.
+    ``account`` is the tooling account: it holds the pipeline and no workload environment, and it is
+    the only account the environments' accounts trust (docs/review-and-pipeline.md, "The delivery pipeline").
+    ``connection_arn`` is an AWS CodeConnections (CodeStar) connection to the repository, in the
+    tooling account; override these with ``-c pipeline_account=... -c pipeline_region=...
+    -c pipeline_repository=owner/name -c pipeline_branch=main -c pipeline_connection_arn=...``.
+    Environments without a region (dev) deploy into the pipeline's region.
     """
 
     account: str

@@ -18,7 +18,6 @@ from aws_cdk import aws_ec2 as ec2
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
     AcceleratorType,
-    BlueGreenUpdate,
     ContainerImage,
     DeploymentGuardrails,
     EIEndpoint,
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUCCESSOR = AcceleratorMode.SUCCESSOR
 MXNET = ContainerImage.from_ei_framework(EIFramework.MXNET, "1.7.0")
 SCALING = VariantAutoscaling(min_instance_count=1, max_instance_count=4, target_invocations_per_instance=100)
-LINEAR = DeploymentGuardrails(update=BlueGreenUpdate(traffic_shift=TrafficShift.linear(percent=50, wait_seconds=60)))
+LINEAR = DeploymentGuardrails.blue_green(TrafficShift.linear(percent=50, wait=cdk.Duration.minutes(1)))
 
 
 def template_of(stack: cdk.Stack) -> dict[str, Any]:
@@ -98,9 +97,7 @@ def test_ei_role_may_connect_to_accelerators_and_describe_vpc_endpoints(make_end
     assert {"elastic-inference:Connect", "ec2:DescribeVpcEndpoints"} <= actions(template)
     (connect,) = [s for s in policy_statements(template) if s["Action"] == "elastic-inference:Connect"]
     # Scoped to accelerators of the endpoint's region; never "*".
-    assert json.dumps(connect["Resource"]).endswith(
-        ':elastic-inference:us-east-1:*:elastic-inference-accelerator/*"]]}'
-    )
+    assert connect["Resource"] == "arn:aws:elastic-inference:us-east-1:*:elastic-inference-accelerator/*"
 
 
 def test_successor_role_carries_no_elastic_inference_permission(make_endpoint: EndpointFactory) -> None:
@@ -141,7 +138,7 @@ def test_ei_in_a_vpc_gets_an_interface_endpoint_and_two_security_groups(make_end
 def test_ei_in_one_availability_zone_is_refused(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     with pytest.raises(
-        EIEndpointPropsError, match=r"vpc.subnets: Elastic Inference in a VPC needs subnets in at least 2"
+        EIEndpointPropsError, match=r"vpc.vpc_subnets: Elastic Inference in a VPC needs subnets in at least 2"
     ):
         make_endpoint(stack=stack, vpc=VpcPlacement(vpc=isolated_vpc(stack, zones=1)))
     assert stack.node.try_find_child("Endpoint") is None
@@ -428,3 +425,25 @@ def test_make_reviews_update_section_marks_the_failing_change() -> None:
     rows = "\n".join(update_section(autoscaled_template(mode=SUCCESSOR), autoscaled_template()))
     assert "| **fails on AWS** | autoscaled variant Primary changes instance type" in rows
     assert "instance counts set by auto scaling are kept; DesiredWeight from the template" in rows
+
+
+def test_a_subnet_selection_in_one_zone_is_refused_for_ei(make_endpoint: EndpointFactory) -> None:
+    stack = new_stack()
+    vpc = isolated_vpc(stack, zones=2)
+    one_zone = ec2.SubnetSelection(availability_zones=[vpc.availability_zones[0]])
+    with pytest.raises(EIEndpointPropsError, match=r"needs subnets in at least 2 Availability Zones"):
+        make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone))
+    make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc, vpc_subnets=one_zone), accelerator_mode=SUCCESSOR)
+
+
+@pytest.mark.parametrize("mode", ["elastic-inference", "successor"])
+def test_no_environment_key_lets_the_account_do_everything(mode: str) -> None:
+    # Administration apart from use on every key the environments create, the alarm topic's included.
+    app = cdk.App(context=cdk_json_context() | {"accelerator_mode": mode}, builtin_cloud_formation_validation=False)
+    for stack in build_app(app, {}).values():
+        for key_id, key in of_type(template_of(stack), "AWS::KMS::Key").items():
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert "kms:*" not in actions, (stack.stack_name, key_id)
+                if "kms:Decrypt" in actions:
+                    assert "Condition" in statement, (stack.stack_name, key_id, statement)

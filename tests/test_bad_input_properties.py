@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Any
 
+import aws_cdk as cdk
 import botocore.session
 import pytest
 from aws_cdk import assertions
@@ -18,14 +19,12 @@ from hypothesis import strategies as st
 
 from sagemaker_ei_endpoint import (
     AcceleratorType,
-    BlueGreenUpdate,
     ContainerImage,
     DataCapture,
     DeploymentGuardrails,
     EIEndpoint,
     EIEndpointPropsError,
     EIFramework,
-    RollingUpdate,
     TrafficShift,
     VariantAutoscaling,
 )
@@ -156,33 +155,41 @@ def _out_of(low: int, high: int) -> st.SearchStrategy[int]:
     return st.one_of(st.integers(max_value=low - 1), st.integers(min_value=high + 1))
 
 
+def _wait(w: int) -> cdk.Duration:
+    return cdk.Duration.seconds(w)
+
+
+TOO_LONG = st.integers(min_value=3601, max_value=10**7)
 GUARDRAILS = st.one_of(
-    _out_of(1, 50).map(lambda p: ("update.traffic_shift.percent", p, TrafficShift.canary(percent=p, wait_seconds=60))),
-    _out_of(10, 50).map(lambda p: ("update.traffic_shift.percent", p, TrafficShift.linear(percent=p, wait_seconds=60))),
-    _out_of(0, 3600).map(
-        lambda w: ("update.traffic_shift.wait_seconds", w, TrafficShift.canary(percent=10, wait_seconds=w))
-    ),
-).map(lambda c: (c[0], c[1], BlueGreenUpdate(traffic_shift=c[2])))
+    _out_of(1, 50).map(lambda p: ("traffic_shift.percent", repr(p), TrafficShift.canary(percent=p, wait=_wait(60)))),
+    _out_of(10, 50).map(lambda p: ("traffic_shift.percent", repr(p), TrafficShift.linear(percent=p, wait=_wait(60)))),
+    TOO_LONG.map(lambda w: ("traffic_shift.wait", f"{w} seconds", TrafficShift.canary(percent=10, wait=_wait(w)))),
+).map(lambda c: (c[0], c[1], DeploymentGuardrails.blue_green(c[2])))
 ROLLING = st.one_of(
-    _out_of(5, 50).map(lambda b: ("update.batch_percent", b, RollingUpdate(batch_percent=b, wait_seconds=60))),
-    _out_of(0, 3600).map(lambda w: ("update.wait_seconds", w, RollingUpdate(batch_percent=10, wait_seconds=w))),
+    _out_of(5, 50).map(
+        lambda b: ("batch_percent", repr(b), DeploymentGuardrails.rolling(batch_percent=b, wait=_wait(60)))
+    ),
+    TOO_LONG.map(lambda w: ("wait", f"{w} seconds", DeploymentGuardrails.rolling(batch_percent=10, wait=_wait(w)))),
 )
-TERMINATION = _out_of(0, 3600).map(
+TERMINATION = TOO_LONG.map(
     lambda t: (
-        "update.termination_wait_seconds",
-        t,
-        BlueGreenUpdate(traffic_shift=TrafficShift.all_at_once(), termination_wait_seconds=t),
+        "termination_wait",
+        f"{t} seconds",
+        DeploymentGuardrails.blue_green(TrafficShift.all_at_once(), termination_wait=_wait(t)),
     )
 )
 
 
 @PROFILE
 @given(case=st.one_of(GUARDRAILS, ROLLING, TERMINATION))
-def test_bad_guardrail_settings_are_refused(case: tuple[str, int, BlueGreenUpdate | RollingUpdate]) -> None:
-    field, value, update = case
-    assert_refused(
-        "guardrail settings", f"deployment.{field}", repr(value), deployment=DeploymentGuardrails(update=update)
-    )
+def test_bad_guardrail_settings_are_refused(case: tuple[str, str, DeploymentGuardrails]) -> None:
+    field, shown, guardrails = case
+    assert_refused("guardrail settings", f"deployment.{field}", shown, deployment=guardrails)
+
+
+def test_a_fraction_of_a_second_is_refused() -> None:
+    guardrails = DeploymentGuardrails.blue_green(TrafficShift.all_at_once(wait=cdk.Duration.millis(1500)))
+    assert_refused("guardrail settings", "deployment.traffic_shift.wait", "1.5 seconds", deployment=guardrails)
 
 
 @PROFILE
@@ -197,3 +204,18 @@ def test_the_shared_defaults_alone_are_valid() -> None:
     stack = new_stack()
     EIEndpoint(stack, "Endpoint", image=IMAGE, variants=[variant()])
     assertions.Template.from_stack(stack).resource_count_is("AWS::SageMaker::Endpoint", 1)
+
+
+def test_a_fraction_of_a_second_of_cooldown_is_refused() -> None:
+    scaling = VariantAutoscaling(
+        min_instance_count=1,
+        max_instance_count=2,
+        target_invocations_per_instance=10,
+        scale_in_cooldown=cdk.Duration.millis(2500),
+    )
+    assert_refused(
+        "scaling bounds",
+        "variants[0].autoscaling.scale_in_cooldown",
+        "2.5 seconds",
+        variants=[variant(autoscaling=scaling)],
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -124,3 +127,26 @@ def test_cli_synth_of_an_unknown_environment_fails_with_its_name(tmp_path: Path)
     assert result.returncode != 0
     assert "env: unknown environment 'qa'" in result.stderr
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def recommended_feature_flags() -> dict[str, Any]:
+    """The flags and values the installed aws-cdk-lib recommends (what `cdk init` writes)."""
+    (bundle,) = (Path(cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("package/recommended-feature-flags.json")
+        assert member is not None
+        flags: dict[str, Any] = json.load(member)
+    return flags
+
+
+def test_cdk_json_sets_every_recommended_feature_flag() -> None:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    recommended = recommended_feature_flags()
+    assert len(recommended) > 80
+    assert {k: context.get(k) for k in recommended} == recommended
+
+
+def test_cli_synth_prints_no_unconfigured_flags_notice(tmp_path: Path) -> None:
+    result = run_synth(tmp_path / "out", "-c", "env=dev")
+    assert result.returncode == 0, result.stderr
+    assert "feature flags are not configured" not in result.stdout + result.stderr

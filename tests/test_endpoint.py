@@ -75,8 +75,9 @@ def execution_resources(template: assertions.Template, type_name: str) -> list[t
     return [(k, r) for k, r in template.find_resources(type_name).items() if k.startswith("ImageClassifierExecution")]
 
 
-def partition_arn(rest: str) -> dict[str, Any]:
-    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, rest]]}
+def partition_arn(rest: str) -> str:
+    # @aws-cdk/core:enablePartitionLiterals: a stack in a known region writes its partition out.
+    return f"arn:aws{rest}"
 
 
 def test_created_role_has_exactly_the_actions_needed(environment_templates: dict[str, assertions.Template]) -> None:
@@ -299,3 +300,14 @@ def test_cdk_validation_of_accelerator_type_is_acknowledged_on_the_endpoint_conf
             if any("CloudFormation-Validate::F3002" in str(m.data) for m in child.node.metadata)
         ]
         assert acknowledged == [f"{env_stack.stack_name}/ImageClassifier/EndpointConfig"]
+
+
+def test_the_constructs_keyword_arguments_are_exactly_its_props() -> None:
+    import inspect
+
+    from sagemaker_ei_endpoint import EIEndpoint
+    from sagemaker_ei_endpoint.plan import PROP_NAMES
+
+    parameters = inspect.signature(EIEndpoint.__init__).parameters
+    keywords = {n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert keywords == PROP_NAMES

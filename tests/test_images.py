@@ -129,9 +129,7 @@ def test_own_ecr_repository_is_pulled_with_repository_scoped_rights(make_endpoin
     }
     (statement,) = pull_statements(stack)
     assert sorted(statement["Action"]) == sorted(ECR_PULL_ACTIONS)
-    assert statement["Resource"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:us-east-1:123456789012:repository/my-ei-model"]]
-    }
+    assert statement["Resource"] == "arn:aws:ecr:us-east-1:123456789012:repository/my-ei-model"
 
 
 def test_local_dockerfile_becomes_an_image_asset(make_endpoint: EndpointFactory, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import assertions
 
 from stacks.app_builder import build_app, build_pipeline_app
-from stacks.environments import PIPELINE
+from stacks.environments import ENVIRONMENTS, PIPELINE
 from stacks.pipeline_stack import PipelineStack
 from tests.conftest import cdk_json_context
 
@@ -110,17 +110,24 @@ def test_smoke_step_invokes_through_the_stacks_smoke_role(pipeline_stack: Pipeli
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_each_stage_holds_the_stack_make_synth_produces(
-    pipeline_stack: PipelineStack, environment_templates: dict[str, assertions.Template], env: str
+def test_each_stage_holds_the_stack_make_synth_produces_with_the_smoke_test_role(
+    pipeline_stack: PipelineStack, env: str
 ) -> None:
     (stage,) = [s for s in pipeline_stack.stages if s.environment_config.name == env]
+    app = cdk.App(context=cdk_json_context() | {"smoke_test_role": "true"}, builtin_cloud_formation_validation=False)
+    direct = build_app(app, {})[env]
     assert stage.stack.stack_name == f"SageMakerEI-{env}"
-    assert assertions.Template.from_stack(stage.stack).to_json() == environment_templates[env].to_json()
+    assert assertions.Template.from_stack(stage.stack).to_json() == assertions.Template.from_stack(direct).to_json()
 
 
-def test_dev_stage_is_the_dev_stack_in_the_pipeline_account(pipeline_stack: PipelineStack) -> None:
+def test_dev_stage_is_the_dev_stack_in_devs_own_account_not_the_tooling_account(pipeline_stack: PipelineStack) -> None:
     (stage,) = [s for s in pipeline_stack.stages if s.environment_config.name == "dev"]
-    app = cdk.App(context=cdk_json_context() | {"env": "dev"}, builtin_cloud_formation_validation=False)
-    direct = build_app(app, {"CDK_DEFAULT_ACCOUNT": PIPELINE.account, "CDK_DEFAULT_REGION": PIPELINE.region})["dev"]
-    assert (stage.account, stage.region) == (PIPELINE.account, PIPELINE.region)
+    dev_account = ENVIRONMENTS["dev"].pipeline_stage_account
+    assert dev_account is not None
+    app = cdk.App(
+        context=cdk_json_context() | {"env": "dev", "smoke_test_role": "true"}, builtin_cloud_formation_validation=False
+    )
+    direct = build_app(app, {"CDK_DEFAULT_ACCOUNT": dev_account, "CDK_DEFAULT_REGION": PIPELINE.region})["dev"]
+    assert (stage.account, stage.region) == (dev_account, PIPELINE.region)
+    assert stage.account != PIPELINE.account
     assert assertions.Template.from_stack(stage.stack).to_json() == assertions.Template.from_stack(direct).to_json()

@@ -15,14 +15,12 @@ from aws_cdk import aws_sns as sns
 
 from sagemaker_ei_endpoint import (
     AcceleratorMode,
-    BlueGreenUpdate,
     CaptureMode,
     ContainerImage,
     DataCapture,
     DeploymentGuardrails,
     EIEndpointPropsError,
     EIFramework,
-    RollingUpdate,
     TrafficShift,
     VariantAutoscaling,
     VpcPlacement,
@@ -121,7 +119,7 @@ def test_vpc_without_usable_subnets_is_refused(make_endpoint: EndpointFactory) -
         max_azs=1,
         subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
     )
-    with pytest.raises(EIEndpointPropsError, match=r"vpc.subnets: the VPC has no private or isolated subnets"):
+    with pytest.raises(EIEndpointPropsError, match=r"vpc.vpc_subnets: the VPC has no private or isolated subnets"):
         make_endpoint(stack=stack, vpc=VpcPlacement(vpc=vpc))
 
 
@@ -270,7 +268,7 @@ def test_alarm_topic_is_encrypted_and_tls_only(environment_templates: dict[str, 
 def test_rolling_update_for_one_variant_and_user_alarms(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     own = cloudwatch.Alarm.from_alarm_name(stack, "Own", "team-slo-burn")
-    guardrails = DeploymentGuardrails(update=RollingUpdate(batch_percent=20, wait_seconds=120), extra_alarms=[own])
+    guardrails = DeploymentGuardrails.rolling(batch_percent=20, wait=cdk.Duration.minutes(2), extra_alarms=[own])
     topic = sns.Topic(stack, "Topic")
     make_endpoint(stack=stack, deployment=guardrails, alarm_topic=topic)
     config = single(template_of(stack), "AWS::SageMaker::Endpoint")["Properties"]["DeploymentConfig"]
@@ -280,19 +278,15 @@ def test_rolling_update_for_one_variant_and_user_alarms(make_endpoint: EndpointF
 
 
 def test_rolling_update_of_two_variants_is_refused(make_endpoint: EndpointFactory) -> None:
-    guardrails = DeploymentGuardrails(update=RollingUpdate(batch_percent=20, wait_seconds=120))
-    with pytest.raises(
-        EIEndpointPropsError, match=r"deployment.update: SageMaker rolling updates take one variant, got 2"
-    ):
+    guardrails = DeploymentGuardrails.rolling(batch_percent=20, wait=cdk.Duration.minutes(2))
+    with pytest.raises(EIEndpointPropsError, match=r"deployment: SageMaker rolling updates take one variant, got 2"):
         make_endpoint(variants=[variant("A"), variant("B")], deployment=guardrails)
 
 
 def test_more_than_ten_rollback_alarms_are_refused(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     extra = [cloudwatch.Alarm.from_alarm_name(stack, f"A{i}", f"alarm-{i}") for i in range(7)]
-    guardrails = DeploymentGuardrails(
-        update=BlueGreenUpdate(traffic_shift=TrafficShift.all_at_once()), extra_alarms=extra
-    )
+    guardrails = DeploymentGuardrails.blue_green(TrafficShift.all_at_once(), extra_alarms=extra)
     with pytest.raises(
         EIEndpointPropsError, match=r"at most 10 rollback alarms; 2 variant\(s\) bring 4 and 7 were added"
     ):
@@ -300,7 +294,7 @@ def test_more_than_ten_rollback_alarms_are_refused(make_endpoint: EndpointFactor
 
 
 def test_guardrails_give_the_endpoint_a_stable_derived_name(make_endpoint: EndpointFactory) -> None:
-    guardrails = DeploymentGuardrails(update=BlueGreenUpdate(traffic_shift=TrafficShift.all_at_once()))
+    guardrails = DeploymentGuardrails.blue_green(TrafficShift.all_at_once())
     names = {
         single(template_of(make_endpoint(deployment=guardrails)[0]), "AWS::SageMaker::Endpoint")["Properties"][
             "EndpointName"

@@ -115,11 +115,11 @@ def test_every_change_row_names_its_endpoint_and_stack_level_resources_say_so() 
     after = copy.deepcopy(before)
     after["Resources"]["ImageClassifierCanaryErrorsAlarm19144C60"]["Properties"]["Threshold"] = 9
     after["Resources"]["AlarmTopicD01E77F9"]["Properties"] = {"DisplayName": "changed"}
-    del after["Resources"]["SmokeTestPolicy1AEB1F6B"]
+    del after["Resources"]["AlarmTopicPolicy309DB5F8"]
     changes, _ = changes_between(before, after)
     labels = {c.logical_id: (c.endpoint, c.kind) for c in changes}
     assert labels["ImageClassifierCanaryErrorsAlarm19144C60"] == ("ImageClassifier", "modified")
-    assert labels["SmokeTestPolicy1AEB1F6B"] == ("", "removed")
+    assert labels["AlarmTopicPolicy309DB5F8"] == ("", "removed")
     assert labels["AlarmTopicD01E77F9"][0] == ""
 
 

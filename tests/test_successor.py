@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -23,7 +26,8 @@ from sagemaker_ei_endpoint import (
     EIEndpointPropsError,
     EIFramework,
 )
-from sagemaker_ei_endpoint.successor import SUCCESSOR_INSTANCE_TYPES, successor_instance_type
+from sagemaker_ei_endpoint.successor import successor_instance_type
+from sagemaker_ei_endpoint.successor_table import SUCCESSOR_INSTANCE_TYPES
 from stacks.app_builder import build_app
 from stacks.environments import ENVIRONMENTS
 from tests.conftest import ROOT, EndpointFactory, cdk_json_context, new_stack, variant
@@ -237,8 +241,19 @@ def test_successor_image_region_is_checked_too(make_endpoint: EndpointFactory) -
         make_endpoint(accelerator_mode=SUCCESSOR, region="xx-east-9")
 
 
-def test_readme_mapping_table_is_the_table_in_the_code() -> None:
-    readme = (ROOT / "README.md").read_text()
-    rows = [line for line in readme.splitlines() if line.startswith("| `ml.")]
+def test_documented_mapping_table_is_generated_from_the_code() -> None:
+    generator = ROOT / "scripts" / "generate_successor_table.py"
+    result = subprocess.run([sys.executable, str(generator), "--check"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    document = (ROOT / "docs" / "successor.md").read_text()
+    rows = [line for line in document.splitlines() if line.startswith("| `ml.")]
     documented = {r.split("|")[1].strip(" `"): (r.split("|")[3].strip(" `"), r.split("|")[2].strip()) for r in rows}
     assert documented == SUCCESSOR_INSTANCE_TYPES
+
+
+def test_a_hand_edited_mapping_table_is_caught(tmp_path: Path) -> None:
+    stale = tmp_path / "successor.md"
+    stale.write_text((ROOT / "docs" / "successor.md").read_text().replace("`ml.g4dn.4xlarge`", "`ml.g4dn.8xlarge`"))
+    generator = ROOT / "scripts" / "generate_successor_table.py"
+    check = subprocess.run([sys.executable, str(generator), "--check", "--doc", str(stale)], check=False)
+    assert check.returncode == 1

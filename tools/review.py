@@ -152,6 +152,56 @@ def posture(template: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+# Who may do what, from the template's own policies: trust policies of roles, key policies, and the
+# resource policies of buckets and topics.
+ACCESS_POLICIES = {
+    "AWS::IAM::Role": "AssumeRolePolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def access_rows(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """(resource, statement, effect, principal, actions, condition) of every trust, key, bucket and topic policy."""
+    rows: list[tuple[str, ...]] = []
+    for logical_id, resource in sorted(template.get("Resources", {}).items()):
+        document_key = ACCESS_POLICIES.get(resource["Type"])
+        if document_key is None:
+            continue
+        for statement in _as_list(resource["Properties"][document_key]["Statement"]):
+            principal = statement.get("Principal", "*")
+            principals = (
+                ["*"]
+                if principal == "*"
+                else [f"{kind}: {readable(p)}" for kind, value in sorted(principal.items()) for p in _as_list(value)]
+            )
+            actions = _as_list(statement["Action"])
+            shown = (
+                ", ".join(actions) if len(actions) <= 5 else f"{len(actions)} actions: {', '.join(actions[:3])}, ..."
+            )
+            conditions = [
+                f"{operator} {key} = {', '.join(readable(v) for v in _as_list(values))}"
+                for operator, pairs in sorted(statement.get("Condition", {}).items())
+                for key, values in sorted(pairs.items())
+            ]
+            rows.append(
+                (
+                    logical_id,
+                    statement.get("Sid", "-"),
+                    statement["Effect"],
+                    "; ".join(principals),
+                    shown,
+                    "; ".join(conditions) or "none",
+                )
+            )
+    return rows
+
+
 def describe_guardrails(deployment: Mapping[str, Any]) -> str:
     alarms = len(deployment.get("AutoRollbackConfiguration", {}).get("Alarms", []))
     if "RollingUpdatePolicy" in deployment:
@@ -325,6 +375,12 @@ def report(
         "## Security and operations",
         "",
         _markdown_table(("aspect", "value"), posture(template)),
+        "",
+        "## Who may assume, administer and use what",
+        "",
+        _markdown_table(
+            ("resource", "statement", "effect", "principal", "actions", "condition"), access_rows(template)
+        ),
         "",
         "## Resources",
         "",

@@ -10,13 +10,13 @@ from .endpoint import (
     WARNING_SUCCESSOR,
     EIEndpoint,
 )
-from .guardrails import BlueGreenUpdate, DeploymentGuardrails, RollingUpdate, TrafficShift, TrafficShiftType
+from .errors import EIEndpointPropsError
+from .guardrails import DeploymentGuardrails, TrafficShift, TrafficShiftType
 from .image_catalog import BuiltinAlgorithm, EIFramework
 from .images import ContainerImage
 from .model_data import ModelData
 from .network import VpcPlacement
 from .successor import AcceleratorMode
-from .validation import EIEndpointPropsError
 from .variants import ProductionVariant, ServerlessConfig
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "WARNING_SUCCESSOR",
     "AcceleratorMode",
     "AcceleratorType",
-    "BlueGreenUpdate",
     "BuiltinAlgorithm",
     "CaptureMode",
     "ContainerImage",
@@ -37,7 +36,6 @@ __all__ = [
     "EIFramework",
     "ModelData",
     "ProductionVariant",
-    "RollingUpdate",
     "ServerlessConfig",
     "TrafficShift",
     "TrafficShiftType",

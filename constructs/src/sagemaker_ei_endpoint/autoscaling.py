@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
 
 from .tokens import is_known
 
 MAX_SCALING_INSTANCES = 1000
+MAX_COOLDOWN_SECONDS = 3600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,32 +21,41 @@ class VariantAutoscaling:
     :param min_instance_count: at least 1 and at most the variant's initial count.
     :param max_instance_count: at least the variant's initial count.
     :param target_invocations_per_instance: invocations per instance per minute to hold.
-    :param scale_in_cooldown_seconds: default 300.
-    :param scale_out_cooldown_seconds: default 60.
+    :param scale_in_cooldown: default 5 minutes, at most one hour.
+    :param scale_out_cooldown: default 1 minute, at most one hour.
     """
 
     min_instance_count: int
     max_instance_count: int
     target_invocations_per_instance: int
-    scale_in_cooldown_seconds: int = 300
-    scale_out_cooldown_seconds: int = 60
+    scale_in_cooldown: cdk.Duration = field(default_factory=lambda: cdk.Duration.minutes(5))
+    scale_out_cooldown: cdk.Duration = field(default_factory=lambda: cdk.Duration.minutes(1))
 
-    def problems(self, field: str, initial_instance_count: int) -> list[str]:
+    def problems(self, path: str, initial_instance_count: int) -> list[str]:
         low, high, initial = self.min_instance_count, self.max_instance_count, initial_instance_count
         known = all(is_known(v) for v in (low, high, initial))
         problems = []
-        if known and not 1 <= low <= initial <= high <= MAX_SCALING_INSTANCES:
+        counts = (low, high, initial)
+        if known and (
+            any(isinstance(v, bool) for v in counts) or not 1 <= low <= initial <= high <= MAX_SCALING_INSTANCES
+        ):
             problems.append(
-                f"{field}: expected 1 <= min_instance_count <= initial_instance_count <= max_instance_count "
+                f"{path}: expected 1 <= min_instance_count <= initial_instance_count <= max_instance_count "
                 f"<= {MAX_SCALING_INSTANCES}, got min {low!r}, initial {initial!r}, max {high!r}"
             )
         target = self.target_invocations_per_instance
         if is_known(target) and not (isinstance(target, int | float) and target > 0):
-            problems.append(f"{field}.target_invocations_per_instance: must be positive, got {target!r}")
-        for name in ("scale_in_cooldown_seconds", "scale_out_cooldown_seconds"):
-            value = getattr(self, name)
-            if is_known(value) and not (isinstance(value, int) and 0 <= value <= 3600):
-                problems.append(f"{field}.{name}: expected 0 to 3600, got {value!r}")
+            problems.append(f"{path}.target_invocations_per_instance: must be positive, got {target!r}")
+        for name in ("scale_in_cooldown", "scale_out_cooldown"):
+            duration: cdk.Duration = getattr(self, name)
+            if not isinstance(duration, cdk.Duration):
+                problems.append(f"{path}.{name}: expected a Duration, got {duration!r}")
+            elif not duration.is_unresolved():
+                seconds = duration.to_seconds(integral=False)
+                if seconds != int(seconds) or not 0 <= seconds <= MAX_COOLDOWN_SECONDS:
+                    problems.append(
+                        f"{path}.{name}: expected 0 to {MAX_COOLDOWN_SECONDS} whole seconds, got {seconds!r} seconds"
+                    )
         return problems
 
     def bind(
@@ -72,8 +83,8 @@ class VariantAutoscaling:
                 predefined_metric_specification=appscaling.CfnScalingPolicy.PredefinedMetricSpecificationProperty(
                     predefined_metric_type="SageMakerVariantInvocationsPerInstance"
                 ),
-                scale_in_cooldown=self.scale_in_cooldown_seconds,
-                scale_out_cooldown=self.scale_out_cooldown_seconds,
+                scale_in_cooldown=int(self.scale_in_cooldown.to_seconds()),
+                scale_out_cooldown=int(self.scale_out_cooldown.to_seconds()),
             ),
         )
         return target

@@ -14,6 +14,10 @@ from .variants import ProductionVariant
 WARNING_NETWORK_ISOLATION = "sagemaker-ei-endpoint:networkIsolationUnsupported"
 WARNING_GUARDRAILS_IGNORED = "sagemaker-ei-endpoint:guardrailsNotApplied"
 WARNING_EI_ZONES_UNKNOWN = "sagemaker-ei-endpoint:elasticInferenceZonesUnknown"
+EI_ZONES_UNKNOWN = (
+    "vpc.vpc_subnets: their Availability Zones are not known at synth time; Elastic Inference fails "
+    "unless its interface endpoint spans at least two, so check the subnets you deploy into"
+)
 
 # SageMaker developer guide, "Configure model auto scaling with the console"
 # (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-console.html):

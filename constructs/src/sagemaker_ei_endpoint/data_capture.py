@@ -13,28 +13,36 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .binding import Binding, WildcardGrant
+from .compliance import acknowledge_capture_bucket
 from .tokens import is_known
 
-PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
-REPLICATION_RULES = tuple(f"{pack}::{pack}-S3BucketReplicationEnabled" for pack in PACKS)
-REPLICATION_REASON = (
-    "captured traffic is a sample kept for monitoring, not a system of record; cross-region replication "
-    "is an organisation-wide disaster-recovery choice, add it with your own bucket"
-)
-ACCESS_LOG_RULES = ("AwsSolutions::AwsSolutions-S1", *(f"{pack}::{pack}-S3BucketLoggingEnabled" for pack in PACKS))
-ACCESS_LOG_REASON = (
-    "the only writer is this endpoint's execution role, whose calls CloudTrail records; pass "
-    "DataCapture(access_logs_bucket=...) to add S3 server access logs"
+CAPTURE_WILDCARD_REASON = (
+    "SageMaker names the captured files itself, under the capture prefix; the role may only put objects "
+    "there, in that one bucket"
 )
 
 
-def _acknowledge(bucket: s3.Bucket, rules: tuple[str, ...], reason: str) -> None:
-    cdk.Validations.of(bucket).acknowledge(*(cdk.Acknowledgment(id=rule, reason=reason) for rule in rules))
+# Lifecycle of the created capture bucket (Amazon S3 user guide, "Lifecycle configuration elements",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html): in a versioned
+# bucket, Expiration makes the current version noncurrent and NoncurrentVersionExpiration then
+# deletes it for good; AbortIncompleteMultipartUpload frees the parts of uploads that never finished.
+DEFAULT_EXPIRATION = cdk.Duration.days(365)
+NONCURRENT_DAYS = 30
+ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 
 
 class CaptureMode(enum.Enum):
     INPUT = "Input"
     OUTPUT = "Output"
+
+
+@dataclass(frozen=True)
+class CaptureDestination:
+    """Where a bound DataCapture writes: the EndpointConfig's DataCaptureConfig and its bucket."""
+
+    config: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty
+    bucket: s3.IBucket
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +57,9 @@ class DataCapture:
     :param removal_policy: what ``cdk destroy`` does to a created bucket. Default: RETAIN, captured
         data is never lost by a destroy.
     :param access_logs_bucket: where a created bucket writes S3 server access logs. Default: none.
+    :param expiration: how long a created bucket keeps each captured file, a whole number of days.
+        Default: 365 days. A file past it becomes a noncurrent version, deleted
+        ``NONCURRENT_DAYS`` later (so a mistaken delete can be undone meanwhile).
     """
 
     sampling_percentage: int = 100
@@ -57,6 +68,7 @@ class DataCapture:
     prefix: str = "data-capture"
     removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN
     access_logs_bucket: s3.IBucket | None = None
+    expiration: cdk.Duration = DEFAULT_EXPIRATION
 
     def problems(self) -> list[str]:
         problems = []
@@ -70,13 +82,19 @@ class DataCapture:
             problems.append(
                 f"data_capture.prefix: expected a non-empty key prefix without a leading '/', got {self.prefix!r}"
             )
+        if not self.expiration.is_unresolved():
+            days = self.expiration.to_days(integral=False)
+            if days < 1 or days != int(days):
+                problems.append(
+                    "data_capture.expiration: expected a whole number of days of at least 1, "
+                    f"got {self.expiration.to_human_string()!r}"
+                )
         return problems
 
-    def bind(
-        self, scope: Construct, key: kms.IKey | None
-    ) -> tuple[sagemaker.CfnEndpointConfig.DataCaptureConfigProperty, list[iam.PolicyStatement], s3.IBucket]:
+    def bind(self, scope: Construct, key: kms.IKey | None) -> Binding[CaptureDestination]:
         bucket = self.bucket or self._create_bucket(scope, key)
-        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.objects_arn(bucket)])]
+        objects = self.objects_arn(bucket)
+        statements = [iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])]
         # SageMaker writes with the execution role; with SSE-KMS it needs a data key.
         encryption_key = bucket.encryption_key or key
         if encryption_key is not None:
@@ -92,7 +110,9 @@ class DataCapture:
                 sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m.value) for m in self.capture_modes
             ],
         )
-        return config, statements, bucket
+        return Binding(
+            CaptureDestination(config, bucket), tuple(statements), (WildcardGrant(objects, CAPTURE_WILDCARD_REASON),)
+        )
 
     def objects_arn(self, bucket: s3.IBucket) -> str:
         """Where captured files land: SageMaker picks the key names, so the role needs the prefix."""
@@ -110,12 +130,19 @@ class DataCapture:
             versioned=True,
             removal_policy=self.removal_policy,
             server_access_logs_bucket=self.access_logs_bucket,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireCapturedData",
+                    expiration=self.expiration,
+                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_DAYS),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS),
+                )
+            ],
         )
-        _acknowledge(bucket, REPLICATION_RULES, REPLICATION_REASON)
-        if self.access_logs_bucket is None:
-            _acknowledge(bucket, ACCESS_LOG_RULES, ACCESS_LOG_REASON)
-            # checkov reads its own skips from the resource's template metadata.
-            resource = bucket.node.default_child
-            assert isinstance(resource, cdk.CfnResource)
-            resource.add_metadata("checkov", {"skip": [{"id": "CKV_AWS_18", "comment": ACCESS_LOG_REASON}]})
+        # The TLS-only bucket policy shares the bucket's fate: a retained bucket keeps refusing
+        # plain-HTTP requests after `cdk destroy` (CloudFormation "DeletionPolicy attribute",
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+        assert bucket.policy is not None  # enforce_ssl=True creates it
+        bucket.policy.apply_removal_policy(self.removal_policy)
+        acknowledge_capture_bucket(bucket, access_logs=self.access_logs_bucket is not None)
         return bucket

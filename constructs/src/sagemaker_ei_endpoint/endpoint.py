@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -13,24 +14,35 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from . import contract
-from .contract import WARNING_EI_ZONES_UNKNOWN, WARNING_GUARDRAILS_IGNORED, WARNING_NETWORK_ISOLATION
-from .data_capture import DataCapture
-from .execution_role import acknowledge_resource_wildcard, create_execution_role
+from . import compliance
+from .binding import Binding
+from .data_capture import CaptureDestination, DataCapture
+from .execution_role import create_execution_role
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
-from .instance_types import has_instance_storage, is_accelerated_instance
+from .key_policy import create_endpoint_key
 from .model_data import ModelData
 from .network import VpcPlacement
-from .successor import AcceleratorMode, plan_successor
-from .validation import EIEndpointPropsError, validate_endpoint_props
+from .plan import (
+    PROP_NAMES,
+    WARNING_ACCELERATED_INSTANCE,
+    WARNING_EI_RETIRED,
+    WARNING_SUCCESSOR,
+    EIEndpointProps,
+    plan_endpoint,
+)
+from .successor import AcceleratorMode
 from .variants import ProductionVariant
 
-WARNING_EI_RETIRED = "sagemaker-ei-endpoint:elasticInferenceRetired"
-WARNING_ACCELERATED_INSTANCE = "sagemaker-ei-endpoint:acceleratorOnAcceleratedInstance"
-WARNING_SUCCESSOR = "sagemaker-ei-endpoint:successorMapping"
+__all__ = [
+    "SUCCESSOR_METADATA",
+    "WARNING_ACCELERATED_INSTANCE",
+    "WARNING_EI_RETIRED",
+    "WARNING_SUCCESSOR",
+    "EIEndpoint",
+]
+
 SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
-CFN_VALIDATE_ACCELERATOR = "CloudFormation-Validate::F3002"
 ONE_MINUTE = cdk.Duration.minutes(1)
 
 
@@ -104,74 +116,59 @@ class EIEndpoint(Construct):
         successor_image: ContainerImage | None = None,
         image_runs_unchanged_on_successor: bool = False,
     ) -> None:
-        elastic_inference = accelerator_mode is AcceleratorMode.ELASTIC_INFERENCE
-        problems = validate_endpoint_props(variants=variants, endpoint_name=endpoint_name)
-        problems += data_capture.problems() if data_capture else []
-        problems += deployment.problems(len(variants)) if deployment else []
-        problems += vpc.problems(elastic_inference=elastic_inference) if vpc else []
-        successor = None
-        if not elastic_inference and not problems:
-            successor, successor_problems = plan_successor(
-                variants=variants,
-                image=image,
-                successor_image=successor_image,
-                image_runs_unchanged=image_runs_unchanged_on_successor,
-            )
-            problems += successor_problems
-        deployed_image = successor.image if successor else image
-        problems += deployed_image.problems(cdk.Stack.of(scope))
-        deployed_instance_types = successor.instance_types if successor else tuple(v.instance_type for v in variants)
-        if not problems:
-            problems += contract.autoscaling_problems(variants, deployed_instance_types)
-        if problems:
-            raise EIEndpointPropsError(problems)
+        # The keyword arguments are exactly EIEndpointProps' fields (a test holds the two together).
+        props = EIEndpointProps(**{name: value for name, value in locals().items() if name in PROP_NAMES})
+        # Every check and decision first: bad props raise before anything is added to the scope.
+        plan = plan_endpoint(props, cdk.Stack.of(scope))
         super().__init__(scope, construct_id)
+        self.props, self.plan = props, plan
         self.accelerator_mode = accelerator_mode
         self.variants = tuple(variants)
-        self.deployed_instance_types = deployed_instance_types
-        self.network_isolation, isolation_warning = contract.network_isolation(
-            network_isolation, elastic_inference=elastic_inference, image=deployed_image
+        self.deployed_instance_types = plan.instance_types
+        self.network_isolation = plan.network_isolation
+        self.encryption_key = self._storage_key()
+        image_binding = plan.image.bind(self)
+        data_binding = model_data.bind(self) if model_data else None
+        capture = data_capture.bind(self, self.encryption_key) if data_capture else None
+        self.capture_bucket = capture.value.bucket if capture else None
+        self.image_uri, self.model_data_url = image_binding.value, data_binding.value if data_binding else None
+        self.role, self.execution_policy = self._execution_role([image_binding, data_binding, capture])
+        self.model = self._model()
+        self.endpoint_config = self._endpoint_config(capture.value if capture else None)
+        self.endpoint = self._endpoint()
+        self.endpoint_name: str = self.endpoint.attr_endpoint_name
+        self.endpoint_arn: str = self.endpoint.ref  # Ref of AWS::SageMaker::Endpoint is its ARN
+        self.alarms = self._rollback_alarms(deployment, alarm_topic) if deployment else []
+        self.scalable_targets = self._autoscaling()
+        self._report()
+
+    # ---- one builder per concern -------------------------------------------------------------------
+
+    def _storage_key(self) -> kms.IKey | None:
+        """The given key, or one created when the volume or captured data is to be encrypted."""
+        if self.props.encryption_key is not None or not (self.plan.encrypt_volume or self.props.data_capture):
+            return self.props.encryption_key
+        return create_endpoint_key(self)
+
+    def _execution_role(self, bindings: Sequence[Binding[Any] | None]) -> tuple[iam.IRole, iam.ManagedPolicy | None]:
+        if self.props.role is not None:
+            return self.props.role, None
+        return create_execution_role(
+            self,
+            bindings=[b for b in bindings if b is not None],
+            in_vpc=self.props.vpc is not None,
+            elastic_inference=self.plan.elastic_inference,
         )
 
-        # SageMaker refuses a KmsKeyId for instances with local NVMe storage (encrypted in hardware).
-        encrypt_volume = storage_encryption and not any(has_instance_storage(t) for t in self.deployed_instance_types)
-        self.encryption_key: kms.IKey | None = encryption_key
-        if self.encryption_key is None and (encrypt_volume or data_capture):
-            self.encryption_key = kms.Key(
-                self, "Key", enable_key_rotation=True, description="SageMaker endpoint storage and captured data"
-            )
-        image_binding = deployed_image.bind(self)
-        data_binding = model_data.bind(self) if model_data else None
-        statements = [*image_binding.statements, *(data_binding.statements if data_binding else ())]
-        capture_config, self.capture_bucket = None, None
-        if data_capture:
-            capture_config, capture_statements, self.capture_bucket = data_capture.bind(self, self.encryption_key)
-            statements += capture_statements
-        self.image_uri = image_binding.uri
-        self.model_data_url = data_binding.uri if data_binding else None
-
-        self.role: iam.IRole
-        self.execution_policy: iam.ManagedPolicy | None = None
-        if role is None:
-            self.role, self.execution_policy = create_execution_role(
-                self, statements=statements, in_vpc=vpc is not None, elastic_inference=elastic_inference
-            )
-            if data_capture and self.capture_bucket:
-                acknowledge_resource_wildcard(
-                    self.execution_policy,
-                    data_capture.objects_arn(self.capture_bucket),
-                    "SageMaker names the captured files itself, under the capture prefix; the role may only "
-                    "put objects there, in that one bucket",
-                )
-        else:
-            self.role = role
-
-        self.model = sagemaker.CfnModel(
+    def _model(self) -> sagemaker.CfnModel:
+        environment = self.props.environment
+        vpc = self.props.vpc.bind(self, elastic_inference=self.plan.elastic_inference) if self.props.vpc else None
+        model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
-            enable_network_isolation=self.network_isolation,
-            vpc_config=vpc.bind(self, elastic_inference=elastic_inference) if vpc else None,
+            enable_network_isolation=self.plan.network_isolation,
+            vpc_config=vpc.value if vpc else None,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.image_uri,
                 model_data_url=self.model_data_url,
@@ -180,42 +177,47 @@ class EIEndpoint(Construct):
         )
         # CreateModel checks the role's access right away, so its policy must exist first.
         if self.execution_policy is not None:
-            self.model.node.add_dependency(self.execution_policy)
+            model.node.add_dependency(self.execution_policy)
+        return model
 
-        self.endpoint_config = sagemaker.CfnEndpointConfig(
+    def _endpoint_config(self, capture: CaptureDestination | None) -> sagemaker.CfnEndpointConfig:
+        key = self.encryption_key
+        return sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
-            kms_key_id=self.encryption_key.key_arn if encrypt_volume and self.encryption_key else None,
-            data_capture_config=capture_config,
+            kms_key_id=key.key_arn if key and self.plan.encrypt_volume else None,
+            data_capture_config=capture.config if capture else None,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=v.variant_name,
+                    variant_name=v.name,
                     model_name=self.model.attr_model_name,
-                    instance_type=instance_type,
-                    initial_instance_count=v.initial_instance_count,
-                    initial_variant_weight=v.initial_variant_weight,
-                    accelerator_type=None if successor else v.accelerator_type.name,
+                    instance_type=v.instance_type,
+                    initial_instance_count=v.declared.initial_instance_count,
+                    initial_variant_weight=v.declared.initial_variant_weight,
+                    accelerator_type=v.accelerator_type.name if v.accelerator_type else None,
                 )
-                for v, instance_type in zip(self.variants, self.deployed_instance_types, strict=True)
+                for v in self.plan.variants
             ],
         )
 
-        if endpoint_name is None and deployment is not None:
+    def _endpoint(self) -> sagemaker.CfnEndpoint:
+        endpoint_name = self.props.endpoint_name
+        if endpoint_name is None and self.props.deployment is not None:
             # The rollback alarms watch this endpoint by name, and the endpoint lists the alarms:
             # a name known at synth time breaks that cycle. EndpointName changes never happen on
             # config updates, so a fixed name does not block replacement of the config.
             endpoint_name = cdk.Names.unique_resource_name(self, max_length=63, separator="-")
         self._known_endpoint_name = endpoint_name
-        autoscaled = any(v.autoscaling is not None for v in self.variants)
-        self.endpoint = sagemaker.CfnEndpoint(
+        # Without RetainAllVariantProperties every update resets autoscaled instance counts to
+        # InitialInstanceCount (UpdateEndpoint's default). Weights are the template's to set, so excluded.
+        # SageMaker API reference, UpdateEndpoint
+        # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
+        autoscaled = self.plan.autoscaled
+        return sagemaker.CfnEndpoint(
             self,
             "Resource",
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
-            # Without this, every update resets autoscaled instance counts to InitialInstanceCount
-            # (UpdateEndpoint's default). Weights are the template's to set, so they are excluded.
-            # SageMaker API reference, UpdateEndpoint: RetainAllVariantProperties,
-            # ExcludeRetainedVariantProperties (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
             retain_all_variant_properties=True if autoscaled else None,
             exclude_retained_variant_properties=[
                 sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
@@ -223,91 +225,15 @@ class EIEndpoint(Construct):
             if autoscaled
             else None,
         )
-        self.endpoint_name: str = self.endpoint.attr_endpoint_name
-        # Ref of AWS::SageMaker::Endpoint is its ARN.
-        self.endpoint_arn: str = self.endpoint.ref
-
-        self.alarms: list[cloudwatch.Alarm] = []
-        if deployment is not None:
-            self.alarms = self._rollback_alarms(deployment, alarm_topic)
-            self.endpoint.deployment_config = deployment.deployment_config(self.alarms)
-        self.scalable_targets = {
-            v.variant_name: v.autoscaling.bind(
-                # endpoint_name is a GetAtt: the target waits for the endpoint to exist.
-                self,
-                f"{v.variant_name}Scaling",
-                endpoint_name=self.endpoint_name,
-                variant_name=v.variant_name,
-            )
-            for v in self.variants
-            if v.autoscaling is not None
-        }
-
-        if storage_encryption and not encrypt_volume:
-            self._acknowledge_instance_storage()
-        self._annotate_contract(
-            isolation_warning=isolation_warning,
-            guardrails_warning=contract.ignored_guardrails(
-                deployment, elastic_inference=elastic_inference, deployed_instance_types=deployed_instance_types
-            ),
-            vpc=vpc if elastic_inference else None,
-        )
-        if successor:
-            self._annotate_successor(image, deployed_image)
-        else:
-            self._annotate_elastic_inference()
-
-    def _annotate_contract(
-        self, *, isolation_warning: str | None, guardrails_warning: str | None, vpc: VpcPlacement | None
-    ) -> None:
-        """Warn where AWS will not do what the props ask; each warning can be acknowledged by its id."""
-        annotations = cdk.Annotations.of(self)
-        if isolation_warning:
-            annotations.add_warning_v2(WARNING_NETWORK_ISOLATION, isolation_warning)
-        if guardrails_warning:
-            annotations.add_warning_v2(WARNING_GUARDRAILS_IGNORED, guardrails_warning)
-        if vpc is not None and vpc.elastic_inference_endpoint is None and vpc.availability_zones() is None:
-            annotations.add_warning_v2(
-                WARNING_EI_ZONES_UNKNOWN,
-                "vpc.subnets: their Availability Zones are not known at synth time; Elastic Inference fails "
-                "unless its interface endpoint spans at least two, so check the subnets you deploy into",
-            )
-        if not self.network_isolation:
-            # checkov reads its skips from the resource's metadata; the reason is AWS's, from contract.py.
-            self.model.add_metadata(
-                "checkov",
-                {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_370",
-                            "comment": "network isolation off: AWS documents no Elastic Inference setup with it, "
-                            "and lists the managed TensorFlow and PyTorch containers as not supporting it",
-                        }
-                    ]
-                },
-            )
-
-    def _acknowledge_instance_storage(self) -> None:
-        reason = (
-            "SageMaker refuses a KmsKeyId for instances with local NVMe storage "
-            f"({', '.join(sorted(set(self.deployed_instance_types)))}); those volumes are encrypted "
-            "by a hardware module on the instance"
-        )
-        cdk.Validations.of(self).acknowledge(
-            *(
-                cdk.Acknowledgment(id=f"{pack}::{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=reason)
-                for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-            )
-        )
 
     def _rollback_alarms(self, deployment: DeploymentGuardrails, topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
         alarms = []
-        for v in self.variants:
+        for v in self.plan.variants:
             errors = cloudwatch.Alarm(
                 self,
-                f"{v.variant_name}ErrorsAlarm",
-                alarm_description=f"5XX errors of variant {v.variant_name}; rolls back a deployment",
-                metric=self.metric_invocation_5xx_errors(variant_name=v.variant_name, period=ONE_MINUTE),
+                f"{v.name}ErrorsAlarm",
+                alarm_description=f"5XX errors of variant {v.name}; rolls back a deployment",
+                metric=self.metric_invocation_5xx_errors(variant_name=v.name, period=ONE_MINUTE),
                 threshold=deployment.error_threshold,
                 evaluation_periods=2,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -315,10 +241,10 @@ class EIEndpoint(Construct):
             )
             latency = cloudwatch.Alarm(
                 self,
-                f"{v.variant_name}LatencyAlarm",
-                alarm_description=f"model latency of variant {v.variant_name}; rolls back a deployment",
+                f"{v.name}LatencyAlarm",
+                alarm_description=f"model latency of variant {v.name}; rolls back a deployment",
                 # ModelLatency is reported in microseconds.
-                metric=self.metric_model_latency(variant_name=v.variant_name, period=ONE_MINUTE),
+                metric=self.metric_model_latency(variant_name=v.name, period=ONE_MINUTE),
                 threshold=deployment.latency_threshold_ms * 1000,
                 evaluation_periods=3,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -329,52 +255,37 @@ class EIEndpoint(Construct):
             for alarm in alarms:
                 alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
                 alarm.add_ok_action(cloudwatch_actions.SnsAction(topic))
+        self.endpoint.deployment_config = deployment.deployment_config(alarms)
         return alarms
 
-    def _annotate_successor(self, ei_image: ContainerImage, successor_image: ContainerImage) -> None:
-        mapping = [
-            {
-                "variant": v.variant_name,
-                "from": f"{v.instance_type} + {v.accelerator_type}",
-                "to": instance_type,
-            }
-            for v, instance_type in zip(self.variants, self.deployed_instance_types, strict=True)
-        ]
-        # Reviewers read the mapping from the template itself (tools/synth_summary.py prints it).
-        self.endpoint_config.add_metadata(
-            SUCCESSOR_METADATA,
-            {"variants": mapping, "image": {"from": ei_image.label, "to": successor_image.label}},
-        )
-        moves = "; ".join(f"{m['variant']}: {m['from']} -> {m['to']}" for m in mapping)
-        cdk.Annotations.of(self).add_warning_v2(
-            WARNING_SUCCESSOR,
-            f"deployed off Elastic Inference (successor mode): {moves}; image {ei_image.label} -> "
-            f"{successor_image.label}. Models built for EI may need re-export for the successor: "
-            "the EI-enabled frameworks were AWS's own builds.",
-        )
-
-    def _annotate_elastic_inference(self) -> None:
-        cdk.Annotations.of(self).add_warning_v2(
-            WARNING_EI_RETIRED,
-            "Elastic Inference is no longer available on AWS: SageMaker rejects AcceleratorType and "
-            "CloudFormation's schema no longer has it, so `cdk deploy` of this template to AWS is expected "
-            "to fail. See the README section on moving off Elastic Inference.",
-        )
-        # CDK's own template check flags the same property; the warning above already says it,
-        # so acknowledge it here and nowhere else.
-        cdk.Validations.of(self.endpoint_config).acknowledge(
-            cdk.Acknowledgment(
-                id=CFN_VALIDATE_ACCELERATOR,
-                reason=f"AcceleratorType is emitted on purpose; the EI retirement is reported by {WARNING_EI_RETIRED}",
+    def _autoscaling(self) -> dict[str, Any]:
+        return {
+            v.name: v.declared.autoscaling.bind(
+                # endpoint_name is a GetAtt: the target waits for the endpoint to exist.
+                self,
+                f"{v.name}Scaling",
+                endpoint_name=self.endpoint_name,
+                variant_name=v.name,
             )
-        )
-        for index, variant in enumerate(self.variants):
-            if is_accelerated_instance(variant.instance_type):
-                cdk.Annotations.of(self).add_warning_v2(
-                    WARNING_ACCELERATED_INSTANCE,
-                    f"variants[{index}].instance_type: {variant.instance_type!r} is itself accelerated; "
-                    "the AWS guide pairs Elastic Inference with CPU instance types",
-                )
+            for v in self.plan.variants
+            if v.declared.autoscaling is not None
+        }
+
+    def _report(self) -> None:
+        """The plan's warnings, the successor mapping for reviewers, and the acknowledgments."""
+        plan = self.plan
+        annotations = cdk.Annotations.of(self)
+        for warning_id, message in plan.warnings:
+            annotations.add_warning_v2(warning_id, message)
+        if plan.successor_metadata is not None:
+            # Reviewers read the mapping from the template itself (tools/synth_summary.py prints it).
+            self.endpoint_config.add_metadata(SUCCESSOR_METADATA, dict(plan.successor_metadata))
+        if plan.elastic_inference:
+            compliance.acknowledge_accelerator_type(self.endpoint_config, WARNING_EI_RETIRED)
+        if self.props.storage_encryption and not plan.encrypt_volume:
+            compliance.acknowledge_instance_storage(self, plan.instance_types)
+        if not plan.network_isolation:
+            compliance.skip_checkov(self.model, "CKV_AWS_370", compliance.ISOLATION_REASON)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` call sagemaker:InvokeEndpoint on this endpoint."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from .binding import Binding, WildcardGrant
+from .compliance import acknowledge_execution_policy
 
 # What SageMaker needs for every model (SageMaker developer guide, "CreateModel API: Execution
 # Role Permissions"), each scoped as far as the service allows: ECR login takes no resource;
@@ -41,18 +43,10 @@ EI_CONNECT_ACTIONS = ("elastic-inference:Connect",)
 EI_DESCRIBE_ACTIONS = ("ec2:DescribeVpcEndpoints",)
 
 
-@dataclass(frozen=True)
-class Binding:
-    """A resource the model uses: its URI, and what the execution role must be allowed on it."""
-
-    uri: str
-    statements: tuple[iam.PolicyStatement, ...] = field(default=())
-
-
 def create_execution_role(
-    scope: Construct, *, statements: Sequence[iam.PolicyStatement], in_vpc: bool, elastic_inference: bool
+    scope: Construct, *, bindings: Sequence[Binding[Any]], in_vpc: bool, elastic_inference: bool
 ) -> tuple[iam.Role, iam.ManagedPolicy]:
-    """A role SageMaker can assume, with one customer-managed policy holding exactly ``statements``
+    """A role SageMaker can assume, with one customer-managed policy holding what ``bindings`` need,
     plus ECR login, endpoint metrics and logs (and network interfaces when ``in_vpc``, and the
     Elastic Inference connection when ``elastic_inference``).
 
@@ -72,12 +66,17 @@ def create_execution_role(
         resource_name=f"{LOG_GROUP_PREFIX}*",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
+    log_reason = (
+        "SageMaker names each endpoint's log group /aws/sagemaker/Endpoints/<endpoint name> and its "
+        "streams itself; the role may write only there"
+    )
+    wildcards = [WildcardGrant(log_groups, log_reason), WildcardGrant(f"{log_groups}:log-stream:*", log_reason)]
     unscoped = [
         *ECR_LOGIN_ACTIONS,
         *(VPC_ACTIONS if in_vpc else ()),
         *(EI_DESCRIBE_ACTIONS if elastic_inference else ()),
     ]
-    base = [
+    statements = [
         iam.PolicyStatement(actions=unscoped, resources=["*"]),
         iam.PolicyStatement(
             actions=list(METRIC_ACTIONS),
@@ -86,55 +85,21 @@ def create_execution_role(
         ),
         iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[log_groups, f"{log_groups}:log-stream:*"]),
     ]
-    accelerators = None
     if elastic_inference:
         accelerators = stack.format_arn(
             service="elastic-inference", account="*", resource="elastic-inference-accelerator", resource_name="*"
         )
-        base.append(iam.PolicyStatement(actions=list(EI_CONNECT_ACTIONS), resources=[accelerators]))
-    policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], statements=[*base, *statements])
-    cdk.Validations.of(policy).acknowledge(
-        cdk.Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData (limited by a namespace condition), "
-            "ec2:DescribeVpcEndpoints of Elastic Inference and the EC2 network-interface actions of a VPC model "
-            "take no resource ARN",
+        statements.append(iam.PolicyStatement(actions=list(EI_CONNECT_ACTIONS), resources=[accelerators]))
+        wildcards.append(
+            WildcardGrant(
+                accelerators,
+                "SageMaker chooses the Elastic Inference accelerator, and the account that holds it, when it "
+                "attaches one; the role may connect only to accelerators in this region",
+            )
         )
-    )
-    if accelerators is not None:
-        acknowledge_resource_wildcard(
-            policy,
-            accelerators,
-            "SageMaker chooses the Elastic Inference accelerator, and the account that holds it, when it "
-            "attaches one; the role may connect only to accelerators in this region",
-        )
-    for resource in (log_groups, f"{log_groups}:log-stream:*"):
-        acknowledge_resource_wildcard(
-            policy,
-            resource,
-            "SageMaker names each endpoint's log group /aws/sagemaker/Endpoints/<endpoint name> and its "
-            "streams itself; the role may write only there",
-        )
+    for binding in bindings:
+        statements += binding.statements
+        wildcards += binding.wildcards
+    policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], statements=statements)
+    acknowledge_execution_policy(policy, wildcards)
     return role, policy
-
-
-def _nag_form(value: Any) -> str:
-    """A resolved resource string the way cdk-nag prints it in finding ids (``<Logical.Attr>``)."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(_nag_form(p) for p in parts)
-    if "Fn::GetAtt" in value:
-        return "<{}.{}>".format(*value["Fn::GetAtt"])
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    raise ValueError(f"cannot name {value!r} as cdk-nag does")
-
-
-def acknowledge_resource_wildcard(policy: iam.ManagedPolicy, arn: str, reason: str) -> None:
-    """Acknowledge AwsSolutions-IAM5 for exactly one wildcard resource ``arn`` of ``policy``."""
-    resource = _nag_form(cdk.Stack.of(policy).resolve(arn))
-    cdk.Validations.of(policy).acknowledge(
-        cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
-    )

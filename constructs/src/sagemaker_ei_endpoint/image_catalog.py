@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from .errors import EIEndpointPropsError
+
 
 class EIFramework(enum.Enum):
     """A framework with prebuilt Elastic Inference images (AWS Deep Learning Containers)."""
@@ -66,9 +68,11 @@ def framework_image(
     section = _catalog()["frameworks"][framework.value][scope]
     resolved = _resolve_version(section, version)
     if resolved is None:
-        raise ValueError(
-            f"image.version: {framework.value} has no {scope} image at version {version!r}; "
-            f"available: {', '.join(section['versions'])}"
+        raise EIEndpointPropsError(
+            [
+                f"image.version: {framework.value} has no {scope} image at version {version!r}; "
+                f"available: {', '.join(section['versions'])}"
+            ]
         )
     entry = section["versions"][resolved]
     return RegionalImage(

@@ -12,7 +12,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .execution_role import Binding
+from .binding import Binding
 from .image_catalog import (
     BuiltinAlgorithm,
     EIFramework,
@@ -106,7 +106,7 @@ class ContainerImage(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         """Create what the image needs in ``scope``; its URI and what the execution role must be allowed."""
 
 
@@ -142,7 +142,7 @@ class _RegionalContainerImage(ContainerImage):
             f"available in: {', '.join(self.image.registries)}"
         ]
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         # AWS's own registries: SageMaker pulls these without rights of the execution role.
         stack = cdk.Stack.of(scope)
         suffix = f"/{self.image.repository}:{self.image.tag}"
@@ -174,7 +174,7 @@ class _EcrContainerImage(ContainerImage):
         name = self.repository.repository_name
         return f"{'ECR repository' if cdk.Token.is_unresolved(name) else name}:{self.tag}"
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         return Binding(self.repository.repository_uri_for_tag(self.tag), (_pull(self.repository),))
 
 
@@ -186,7 +186,7 @@ class _AssetContainerImage(ContainerImage):
     def label(self) -> str:
         return f"image asset {self.directory}"
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory)
         return Binding(asset.image_uri, (_pull(asset.repository),))
 
@@ -199,5 +199,5 @@ class _UriContainerImage(ContainerImage):
     def label(self) -> str:
         return self.image_uri
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         return Binding(self.image_uri)

@@ -11,13 +11,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from .execution_role import Binding
+from .binding import Binding
+from .errors import EIEndpointPropsError
 
 
 def _require_tar_gz(name: str) -> None:
     # SageMaker unpacks ModelDataUrl as a gzip-compressed tarball; anything else fails at deploy.
     if not cdk.Token.is_unresolved(name) and not name.endswith(".tar.gz"):
-        raise ValueError(f"model_data: expected a .tar.gz file, got {name!r}")
+        raise EIEndpointPropsError([f"model_data: expected a .tar.gz file, got {name!r}"])
 
 
 class ModelData(abc.ABC):
@@ -34,15 +35,15 @@ class ModelData(abc.ABC):
         """A local ``.tar.gz`` uploaded by ``cdk deploy`` as a file asset."""
         _require_tar_gz(path)
         if not os.path.isfile(path):
-            raise ValueError(f"model_data: no such file {path!r}")
+            raise EIEndpointPropsError([f"model_data: no such file {path!r}"])
         return _AssetModelData(path)
 
     @abc.abstractmethod
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         """Create what the artifact needs in ``scope``; its S3 URL and what the role must be allowed."""
 
 
-def _object_read(bucket: s3.IBucket, key: str, url: str) -> Binding:
+def _object_read(bucket: s3.IBucket, key: str, url: str) -> Binding[str]:
     # Only s3:GetObject on the one key: Bucket.grant_read would add List and GetBucket actions.
     statements = [iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)])]
     if bucket.encryption_key is not None:
@@ -55,7 +56,7 @@ class _BucketModelData(ModelData):
         self.bucket = bucket
         self.key = key
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         return _object_read(self.bucket, self.key, self.bucket.s3_url_for_object(self.key))
 
 
@@ -63,6 +64,6 @@ class _AssetModelData(ModelData):
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def bind(self, scope: Construct) -> Binding:
+    def bind(self, scope: Construct) -> Binding[str]:
         asset = s3_assets.Asset(scope, "ModelDataAsset", path=self.path)
         return _object_read(asset.bucket, asset.s3_object_key, asset.s3_object_url)

@@ -21,6 +21,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .binding import Binding
 from .tokens import is_known
 
 EI_RUNTIME_SERVICE = "elastic-inference.runtime"
@@ -32,23 +33,36 @@ MIN_EI_AVAILABILITY_ZONES = 2
 class VpcPlacement:
     """Run the model in ``vpc``.
 
-    :param subnets: Default: the VPC's private subnets, or its isolated ones when it has no private ones.
+    :param vpc_subnets: Default: the VPC's private subnets, or its isolated ones when it has no private ones.
     :param security_groups: Default: one is created that allows all outbound traffic and no inbound.
     :param elastic_inference_endpoint: in Elastic Inference mode, an existing interface endpoint of
         ``com.amazonaws.<region>.elastic-inference.runtime`` to use. Default: one is created in
-        ``subnets`` (which must span at least two Availability Zones) with its own security group.
+        ``vpc_subnets`` (which must span at least two Availability Zones) with its own security group.
         Either way the model gets a security group that may reach the endpoint on port 443 and nothing else.
     """
 
     vpc: ec2.IVpc
-    subnets: Sequence[ec2.ISubnet] | None = None
+    vpc_subnets: ec2.SubnetSelection | None = None
     security_groups: Sequence[ec2.ISecurityGroup] | None = None
     elastic_inference_endpoint: ec2.IInterfaceVpcEndpoint | None = None
 
     def selected_subnets(self) -> Sequence[ec2.ISubnet]:
-        return self.subnets or self.vpc.private_subnets or self.vpc.isolated_subnets
+        if self.vpc_subnets is not None:
+            try:
+                selection = self.vpc_subnets
+                return self.vpc.select_subnets(
+                    availability_zones=selection.availability_zones,
+                    one_per_az=selection.one_per_az,
+                    subnet_filters=selection.subnet_filters,
+                    subnet_group_name=selection.subnet_group_name,
+                    subnets=selection.subnets,
+                    subnet_type=selection.subnet_type,
+                ).subnets
+            except RuntimeError:  # CDK raises when the selection names a subnet type the VPC lacks
+                return []
+        return self.vpc.private_subnets or self.vpc.isolated_subnets
 
-    def bind(self, scope: Construct, *, elastic_inference: bool) -> sagemaker.CfnModel.VpcConfigProperty:
+    def bind(self, scope: Construct, *, elastic_inference: bool) -> Binding[sagemaker.CfnModel.VpcConfigProperty]:
         groups = list(self.security_groups or ())
         if not groups:
             groups.append(
@@ -63,8 +77,10 @@ class VpcPlacement:
         subnets = self.selected_subnets()
         if elastic_inference:
             groups.append(self._connect_to_elastic_inference(scope, subnets))
-        return sagemaker.CfnModel.VpcConfigProperty(
-            subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
+        return Binding(
+            sagemaker.CfnModel.VpcConfigProperty(
+                subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
+            )
         )
 
     def _connect_to_elastic_inference(self, scope: Construct, subnets: Sequence[ec2.ISubnet]) -> ec2.SecurityGroup:
@@ -113,15 +129,16 @@ class VpcPlacement:
         return sorted(set(zones))
 
     def problems(self, *, elastic_inference: bool) -> list[str]:
-        if self.subnets is not None and not self.subnets:
-            return ["vpc.subnets: expected at least one subnet, got []"]
-        if self.subnets is None and not (self.vpc.private_subnets or self.vpc.isolated_subnets):
-            return ["vpc.subnets: the VPC has no private or isolated subnets; pass subnets explicitly"]
+        if not self.selected_subnets():
+            if self.vpc_subnets is None:
+                return ["vpc.vpc_subnets: the VPC has no private or isolated subnets; pass vpc_subnets explicitly"]
+            return ["vpc.vpc_subnets: the selection matches no subnet of the VPC"]
         if elastic_inference and self.elastic_inference_endpoint is None:
             zones = self.availability_zones()
             if zones is not None and len(zones) < MIN_EI_AVAILABILITY_ZONES:
                 return [
-                    f"vpc.subnets: Elastic Inference in a VPC needs subnets in at least {MIN_EI_AVAILABILITY_ZONES} "
-                    f"Availability Zones (AWS: 'EI fails if you do not set up at least two'), got {zones}"
+                    "vpc.vpc_subnets: Elastic Inference in a VPC needs subnets in at least "
+                    f"{MIN_EI_AVAILABILITY_ZONES} Availability Zones (AWS: 'EI fails if you do not set up at least "
+                    f"two'), got {zones}"
                 ]
         return []

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .accelerator import AcceleratorType
+from .errors import EIEndpointPropsError
 from .images import ContainerImage
+from .successor_table import SUCCESSOR_INSTANCE_TYPES
 from .variants import ProductionVariant
 
 # The largest EI accelerator memory a single successor GPU must hold: a T4's 16 GiB.
@@ -40,34 +42,7 @@ class AcceleratorMode(enum.Enum):
             return cls(value)
         except ValueError:
             expected = ", ".join(m.value for m in cls)
-            raise ValueError(f"accelerator_mode: expected one of {expected}, got {value!r}") from None
-
-
-# host instance type of an EI variant -> its successor, with the host's (vCPUs, GiB) for the reasoning.
-# g4dn sizes: xlarge 4/16, 2xlarge 8/32, 4xlarge 16/64, 8xlarge 32/128, 16xlarge 64/256.
-SUCCESSOR_INSTANCE_TYPES: dict[str, tuple[str, str]] = {
-    "ml.t2.medium": ("ml.g4dn.xlarge", "2 vCPU, 4 GiB"),
-    "ml.t2.large": ("ml.g4dn.xlarge", "2 vCPU, 8 GiB"),
-    "ml.t2.xlarge": ("ml.g4dn.xlarge", "4 vCPU, 16 GiB"),
-    "ml.m4.xlarge": ("ml.g4dn.xlarge", "4 vCPU, 16 GiB"),
-    "ml.m4.2xlarge": ("ml.g4dn.2xlarge", "8 vCPU, 32 GiB"),
-    "ml.m4.4xlarge": ("ml.g4dn.4xlarge", "16 vCPU, 64 GiB"),
-    "ml.m5.large": ("ml.g4dn.xlarge", "2 vCPU, 8 GiB"),
-    "ml.m5.xlarge": ("ml.g4dn.xlarge", "4 vCPU, 16 GiB"),
-    "ml.m5.2xlarge": ("ml.g4dn.2xlarge", "8 vCPU, 32 GiB"),
-    "ml.m5.4xlarge": ("ml.g4dn.4xlarge", "16 vCPU, 64 GiB"),
-    "ml.c4.large": ("ml.g4dn.xlarge", "2 vCPU, 3.75 GiB"),
-    "ml.c4.xlarge": ("ml.g4dn.xlarge", "4 vCPU, 7.5 GiB"),
-    "ml.c4.2xlarge": ("ml.g4dn.2xlarge", "8 vCPU, 15 GiB"),
-    "ml.c4.4xlarge": ("ml.g4dn.4xlarge", "16 vCPU, 30 GiB"),
-    "ml.c5.large": ("ml.g4dn.xlarge", "2 vCPU, 4 GiB"),
-    "ml.c5.xlarge": ("ml.g4dn.xlarge", "4 vCPU, 8 GiB"),
-    "ml.c5.2xlarge": ("ml.g4dn.2xlarge", "8 vCPU, 16 GiB"),
-    "ml.c5.4xlarge": ("ml.g4dn.4xlarge", "16 vCPU, 32 GiB"),
-    "ml.r5.large": ("ml.g4dn.xlarge", "2 vCPU, 16 GiB"),
-    "ml.r5.xlarge": ("ml.g4dn.2xlarge", "4 vCPU, 32 GiB"),
-    "ml.r5.2xlarge": ("ml.g4dn.4xlarge", "8 vCPU, 64 GiB"),
-}
+            raise EIEndpointPropsError([f"accelerator_mode: expected one of {expected}, got {value!r}"]) from None
 
 
 def successor_instance_type(instance_type: str, accelerator: AcceleratorType) -> str | None:
@@ -137,8 +112,8 @@ def plan_successor(
         ]
     try:
         successor = image.successor(processor="gpu" if gpu == {True} else "cpu")
-    except ValueError as error:
-        return None, [f"successor_image: no successor for {image.label!r}: {error}"]
+    except EIEndpointPropsError as error:
+        return None, [f"successor_image: no successor for {image.label!r}: {'; '.join(error.problems)}"]
     if successor is None:
         return None, [
             f"successor_image: {image.label!r} is your own image; give successor_image=..., or "
