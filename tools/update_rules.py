@@ -6,12 +6,11 @@ encodes, and docs/aws-contract.md lists them with their tests.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools.assembly import of_type, readable
+from tools.assembly import endpoints, of_type
 
 CONTRACT = "docs/aws-contract.md"
 SCALING_UPDATE_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html"
@@ -23,7 +22,6 @@ AUTOSCALED_CHANGE_STEPS = (
     "deploy the new instance type (or accelerator mode)",
     "deploy with autoscaling restored",
 )
-_RESOURCE_ID = re.compile(r"^endpoint/<(?P<endpoint>[^.>]+)\.EndpointName>/variant/(?P<variant>.+)$")
 
 
 @dataclass(frozen=True)
@@ -42,36 +40,20 @@ class Finding:
     text: str
 
 
-def _autoscaled(template: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(endpoint logical id, variant name) of every variant registered as a scalable target."""
-    found = set()
-    for target in of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget").values():
-        match = _RESOURCE_ID.match(readable(target["Properties"].get("ResourceId")))
-        if match:
-            found.add((match["endpoint"], match["variant"]))
-    return found
-
-
 def variants(template: Mapping[str, Any]) -> dict[tuple[str, str], Variant]:
-    """Every production variant of every endpoint, keyed by (endpoint logical id, variant name)."""
-    configs = of_type(template, "AWS::SageMaker::EndpointConfig")
-    scaled = _autoscaled(template)
-    found = {}
-    for endpoint_id, endpoint in of_type(template, "AWS::SageMaker::Endpoint").items():
-        config_ref = endpoint["Properties"].get("EndpointConfigName")
-        config_id = (
-            str(config_ref["Fn::GetAtt"][0]) if isinstance(config_ref, dict) and "Fn::GetAtt" in config_ref else ""
+    """Every production variant of every endpoint, keyed by (endpoint logical id, variant name),
+    from the template facts synth summary and review share (tools/assembly.py)."""
+    return {
+        (e.logical_id, v.name): Variant(
+            endpoint=e.logical_id,
+            name=v.name,
+            instance_type=v.instance_type,
+            accelerator=v.accelerator,
+            autoscaled=v.autoscaling != "off",
         )
-        for v in configs.get(config_id, {}).get("Properties", {}).get("ProductionVariants", []):
-            key = (endpoint_id, v["VariantName"])
-            found[key] = Variant(
-                endpoint=endpoint_id,
-                name=v["VariantName"],
-                instance_type=readable(v.get("InstanceType")),
-                accelerator=v.get("AcceleratorType"),
-                autoscaled=key in scaled,
-            )
-    return found
+        for e in endpoints(template)
+        for v in e.variants
+    }
 
 
 def update_findings(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Finding]:
