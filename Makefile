@@ -31,11 +31,16 @@ help: ## list the targets
 # built by the locked hatchling without build isolation.
 PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 INSTALL_CONSTRUCT := -m pip install --quiet --no-deps --no-build-isolation -e ./constructs
+# aws-cdk-cloud-assembly-schema writes into aws-cdk-lib's aws_cdk/cloud_assembly_schema/; aws-cdk-lib is
+# reinstalled last so its own binding wins (scripts/lock_entry.py says why).
+CDK_LIB_LAST = $(1)/bin/python scripts/lock_entry.py $(2) aws-cdk-lib > $(1)/aws-cdk-lib.lock && \
+	$(1)/bin/python $(PIP_LOCKED) --force-reinstall -r $(1)/aws-cdk-lib.lock
 
 $(VENV)/.installed: requirements-dev.lock constructs/pyproject.toml
 	@echo "==> creating $(VENV) and installing the hash-locked Python packages"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python $(PIP_LOCKED) -r requirements-dev.lock
+	$(call CDK_LIB_LAST,$(VENV),requirements-dev.lock)
 	$(BIN)/python $(INSTALL_CONSTRUCT)
 	@touch $@
 
@@ -83,6 +88,7 @@ $(BENCH_VENV)/.installed: bench/requirements.lock constructs/pyproject.toml
 	@echo "==> creating $(BENCH_VENV), the benchmark's own hash-locked environment"
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python $(PIP_LOCKED) -r bench/requirements.lock
+	$(call CDK_LIB_LAST,$(BENCH_VENV),bench/requirements.lock)
 	$(BENCH_VENV)/bin/python $(INSTALL_CONSTRUCT)
 	@touch $@
 

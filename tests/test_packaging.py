@@ -48,3 +48,27 @@ def test_imports_load_only_the_aws_cdk_modules_every_stack_uses() -> None:
     lazy |= {"aws_cdk.aws_ecr_assets", "aws_cdk.aws_s3_assets", "aws_cdk.aws_codebuild", "aws_cdk.aws_codepipeline"}
     assert not lazy & set(loaded)
     assert {"aws_cdk.aws_iam", "aws_cdk.aws_kms", "aws_cdk.aws_sagemaker"} <= set(loaded)
+
+
+def test_aws_cdk_lib_owns_its_cloud_assembly_schema_binding() -> None:
+    # aws-cdk-cloud-assembly-schema writes a binding of its own into the same folder; if it lands last,
+    # every assertions.Annotations lookup fails with "Unknown interface" (seen on a fresh clone).
+    # `make setup` reinstalls aws-cdk-lib last (scripts/lock_entry.py).
+    import aws_cdk.cloud_assembly_schema as schema
+
+    text = Path(schema.__file__).read_text()
+    assert 'jsii_type="aws-cdk-lib.cloud_assembly_schema.' in text
+    assert 'jsii_type="@aws-cdk/cloud-assembly-schema.' not in text
+
+
+def test_lock_entry_prints_one_package_with_its_hashes() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lock_entry", ROOT / "scripts" / "lock_entry.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lock = "a==1 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\nb==2 \\\n    --hash=sha256:cc\n"
+    assert module.entry(lock, "a") == "a==1 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n"
+    assert module.entry(lock, "b") == "b==2 \\\n    --hash=sha256:cc\n"
