@@ -75,26 +75,8 @@ def test_tagged_kms_key_fails_in_moto_and_is_created_patched(patched: Callable[.
 
 
 def role_with_managed_policy_stack() -> None:
-    template = {
-        "Resources": {
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
-            },
-            "Policy": {
-                "Type": "AWS::IAM::ManagedPolicy",
-                "Properties": {
-                    "Roles": [{"Ref": "Role"}],
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
-                    },
-                },
-            },
-        }
-    }
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    cloudformation.create_stack(StackName="roles", TemplateBody=json.dumps(template))
+    cloudformation.create_stack(StackName="roles", TemplateBody=policy_stack("s3:GetObject"))
     cloudformation.delete_stack(StackName="roles")
 
 
