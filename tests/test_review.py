@@ -19,7 +19,8 @@ from stacks.app_builder import build_app
 from stacks.environments import PROD
 from tests.conftest import cdk_json_context
 from tools.assembly import read_stacks
-from tools.review import ROOT, changes_between, main, mermaid, render_diagram, report, review, structured_diff
+from tools.diagram import columns, mermaid, resource_graph, svg
+from tools.review import ROOT, changes_between, diagram_of, report, review, structured_diff
 
 pytestmark = pytest.mark.cli
 
@@ -140,7 +141,7 @@ def test_structured_diff_reports_additions_and_replacements_propagated_through_r
 
 def test_diagram_is_drawn_from_the_template_references() -> None:
     template = snapshot("dev")
-    diagram = mermaid(template)
+    diagram = mermaid(resource_graph(template, {}))
     model = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::SageMaker::Model")
     config = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::SageMaker::EndpointConfig")
     endpoint = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::SageMaker::Endpoint")
@@ -160,6 +161,8 @@ def test_review_against_stored_templates_writes_one_report_per_environment(tmp_p
     for path in paths:
         text = path.read_text()
         assert "```mermaid" in text
+        assert f"]({path.stem}.svg)" in text
+        assert path.with_suffix(".svg").read_text().startswith("<svg")
         assert f"Baseline: stored templates in {stored}." in text
         assert "No changes." in text  # the stored templates are what the tree synthesizes
     dev = (tmp_path / "out" / "dev.md").read_text()
@@ -187,11 +190,25 @@ def test_review_never_reads_the_test_suite_or_imports_the_app() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_without_chromium_rendering_is_skipped_with_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr("shutil.which", lambda name, path=None: None)
-    note = render_diagram(tmp_path / "prod.md", tmp_path / "prod.png")
-    assert note.startswith("diagram PNG not rendered: chromium is not installed")
-    assert not (tmp_path / "prod.png").exists()
-    assert callable(main)
+def test_svg_diagram_marks_changes_and_every_arrow_points_right() -> None:
+    before = snapshot("prod")
+    after = json.loads(json.dumps(before))
+    model = next(k for k, r in after["Resources"].items() if r["Type"] == "AWS::SageMaker::Model")
+    after["Resources"][model]["Properties"]["EnableNetworkIsolation"] = True
+    changes, _ = structured_diff(before, after)
+    graph = diagram_of(after, changes)
+    marked = {n.logical_id: n.change for n in graph.nodes if n.change}
+    assert marked[model] == "replaced"
+    assert marked[_config_of(after)] == "replaced"
+    column = {i: c for c, members in enumerate(columns(graph)) for i in members}
+    assert all(column[target] < column[source] for target, source in graph.edges)
+    picture = svg(graph, "SageMakerEI-prod")
+    assert picture == svg(diagram_of(after, changes), "SageMakerEI-prod")  # same input, same bytes
+    assert picture.count("<rect x=") == len(graph.nodes) + 5  # a box per resource, 5 legend swatches
+    assert picture.count('fill="#f8d7da"') == 2 + 2  # the replaced model and config; two legend swatches
+    assert picture.count("marker-end=") == len(graph.edges)
+    assert "<title>" + model + "</title>" in picture
+
+
+def _config_of(template: dict[str, Any]) -> str:
+    return next(str(k) for k, r in template["Resources"].items() if r["Type"] == "AWS::SageMaker::EndpointConfig")

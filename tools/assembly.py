@@ -161,3 +161,12 @@ def endpoint_label(logical_id: str, labels: Iterable[str]) -> str:
     """The endpoint a resource belongs to: the longest endpoint construct id its logical id starts with."""
     owners = [label for label in labels if logical_id.startswith(label)]
     return max(owners, key=len) if owners else ""
+
+
+def update_policy(deployment: Mapping[str, Any]) -> str:
+    """An endpoint's DeploymentConfig in a few words: "rolling, 25 % batches" or "blue/green CANARY 10 %"."""
+    if "RollingUpdatePolicy" in deployment:
+        return f"rolling, {deployment['RollingUpdatePolicy']['MaximumBatchSize']['Value']} % batches"
+    routing = deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    step = routing.get("CanarySize") or routing.get("LinearStepSize")
+    return f"blue/green {routing['Type']}" + (f" {step['Value']} %" if step else "")

@@ -1,13 +1,14 @@
 """`make review`: a Markdown report per environment, for pull-request review without reading JSON.
 
 Each report (review/<env>.md) has what the environment deploys (endpoint, variants, accelerators or
-successor mapping, scaling, guardrails, security posture), a Mermaid diagram drawn from the template's
-own references, and what changes against a baseline: by default the committed snapshots, or the
-templates synthesized from a git ref (BASE=<ref>, default HEAD) or stored templates (BASELINE=<dir>:
-a cloud assembly or a folder of <stack>.template.json). The change list comes from a structured diff,
-@aws-cdk/cloudformation-diff (tools/cfn_diff.js, pinned in package-lock.json); the one thing it
-cannot show, a resource updated because a resource it references is replaced, is added from the
-template's references and CloudFormation's registry schema (which properties are create-only).
+successor mapping, scaling, guardrails, security posture), a diagram drawn from the template's own
+references (Mermaid in the report, and review/<env>.svg drawn by tools/diagram.py), and what changes
+against a baseline: the templates synthesized from a git ref (BASE=<ref>, default HEAD) or stored
+templates (BASELINE=<dir>: a cloud assembly or a folder of <stack>.template.json). The change list
+comes from a structured diff, @aws-cdk/cloudformation-diff (tools/cfn_diff.js, pinned in
+package-lock.json); the one thing it cannot show, a resource updated because a resource it
+references is replaced, is added from the template's references and CloudFormation's registry
+schema (which properties are create-only).
 Every change row names the endpoint its resource belongs to.
 
 Usage: python -m tools.review [--base REF | --baseline DIR] [--mode MODE] [--out DIR]
@@ -18,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -37,12 +37,13 @@ from tools.assembly import (
     of_type,
     read_stacks,
     readable,
+    update_policy,
 )
+from tools.diagram import ResourceGraph, mermaid, references, resource_graph, svg
 from tools.update_rules import CONTRACT, update_behaviour, update_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 DIFF_SCRIPT = ROOT / "tools" / "cfn_diff.js"
-RENDER_SCRIPT = ROOT / "scripts" / "render_review_diagram.py"
 STACK_PREFIX = "SageMakerEI-"
 # @aws-cdk/cloudformation-diff's ResourceImpact -> the report's word for it.
 IMPACTS = {
@@ -53,26 +54,6 @@ IMPACTS = {
     "WILL_REPLACE": "replaced",
     "MAY_REPLACE": "may be replaced",
     "WILL_IMPORT": "imported",
-}
-# How the diagram marks a resource by its change; unchanged resources keep Mermaid's default style.
-DIAGRAM_CLASSES = {
-    "replaced": "fill:#f8d7da,stroke:#b02a37,stroke-width:3px",
-    "may be replaced": "fill:#f8d7da,stroke:#b02a37,stroke-dasharray:5 5",
-    "modified": "fill:#fff3cd,stroke:#997404,stroke-width:2px",
-    "added": "fill:#d1e7dd,stroke:#146c43,stroke-width:2px",
-}
-DIAGRAM_TYPES = {
-    "AWS::SageMaker::Model": "Model",
-    "AWS::SageMaker::EndpointConfig": "EndpointConfig",
-    "AWS::SageMaker::Endpoint": "Endpoint",
-    "AWS::IAM::Role": "Role",
-    "AWS::IAM::ManagedPolicy": "ManagedPolicy",
-    "AWS::KMS::Key": "KMS key",
-    "AWS::S3::Bucket": "S3 bucket",
-    "AWS::CloudWatch::Alarm": "Alarm",
-    "AWS::SNS::Topic": "SNS topic",
-    "AWS::ApplicationAutoScaling::ScalableTarget": "Scaling target",
-    "AWS::ApplicationAutoScaling::ScalingPolicy": "Scaling policy",
 }
 
 
@@ -88,20 +69,6 @@ class Change:
 
 
 # ---- reading templates -------------------------------------------------------------------------
-
-
-def references(value: Any) -> Iterator[str]:
-    """Logical ids that ``value`` points at through Ref or Fn::GetAtt."""
-    if isinstance(value, dict):
-        if "Ref" in value and isinstance(value["Ref"], str) and not value["Ref"].startswith("AWS::"):
-            yield value["Ref"]
-        if "Fn::GetAtt" in value:
-            yield value["Fn::GetAtt"][0]
-        for item in value.values():
-            yield from references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from references(item)
 
 
 @cache
@@ -206,15 +173,11 @@ def access_rows(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
 
 
 def describe_guardrails(deployment: Mapping[str, Any]) -> str:
+    """The update policy as update_rules words it, with the blue/green wait and the rollback alarms."""
     alarms = len(deployment.get("AutoRollbackConfiguration", {}).get("Alarms", []))
-    if "RollingUpdatePolicy" in deployment:
-        size = deployment["RollingUpdatePolicy"]["MaximumBatchSize"]["Value"]
-        return f"rolling, {size} % batches, {alarms} rollback alarms"
-    routing = deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
-    step = routing.get("CanarySize") or routing.get("LinearStepSize")
-    size = f" {step['Value']} %" if step else ""
-    wait = routing.get("WaitIntervalInSeconds", 0)
-    return f"blue/green {routing['Type']}{size}, wait {wait} s, {alarms} rollback alarms"
+    routing = deployment.get("BlueGreenUpdatePolicy", {}).get("TrafficRoutingConfiguration")
+    wait = f", wait {routing.get('WaitIntervalInSeconds', 0)} s" if routing else ""
+    return f"{update_policy(deployment)}{wait}, {alarms} rollback alarms"
 
 
 def variant_table(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
@@ -236,40 +199,9 @@ def variant_table(template: Mapping[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def mermaid(template: Mapping[str, Any], changes: Sequence[Change] = ()) -> str:
-    """Model -> EndpointConfig -> Endpoint and what supports them, from the template's references.
-
-    Replaced, changed and added resources are marked with a class and a word in their label.
-    """
-    shown = {k: r for k, r in template.get("Resources", {}).items() if r["Type"] in DIAGRAM_TYPES}
-    kinds = {c.logical_id: c.kind for c in changes if c.logical_id in shown and c.kind in DIAGRAM_CLASSES}
-    lines = ["graph LR"]
-    for logical_id, resource in shown.items():
-        mark = f"<br/><b>{kinds[logical_id]}</b>" if logical_id in kinds else ""
-        lines.append(f'  {_node(logical_id)}["{DIAGRAM_TYPES[resource["Type"]]}<br/>{logical_id}{mark}"]')
-    edges = sorted(
-        {
-            (target, source)
-            for source, r in shown.items()
-            for target in references(r.get("Properties", {}))
-            if target in shown and target != source
-        }
-    )
-    lines += [f"  {_node(a)} --> {_node(b)}" for a, b in edges]
-    for kind, style in DIAGRAM_CLASSES.items():
-        marked = sorted(_node(k) for k, v in kinds.items() if v == kind)
-        if marked:
-            name = _css_class(kind)
-            lines += [f"  classDef {name} {style}", f"  class {','.join(marked)} {name}"]
-    return "\n".join(lines)
-
-
-def _css_class(kind: str) -> str:
-    return re.sub(r"[^a-z]", "", kind)
-
-
-def _node(logical_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", logical_id)
+def diagram_of(template: Mapping[str, Any], changes: Sequence[Change]) -> ResourceGraph:
+    """The template's resource graph with each resource's change from the structured diff."""
+    return resource_graph(template, {c.logical_id: c.kind for c in changes})
 
 
 # ---- changes against the baseline --------------------------------------------------------------
@@ -362,6 +294,7 @@ def report(
     baseline: Mapping[str, Any] | None = None,
 ) -> str:
     template = stack.template
+    graph = diagram_of(template, changes)
     where = f"{stack.account or 'CLI account'} / {stack.region or 'CLI region'}"
     parts = [
         f"# {stack.name} ({env})",
@@ -387,8 +320,10 @@ def report(
         "",
         "## Resources",
         "",
+        f"![{stack.name}: changed resources marked]({env}.svg)",
+        "",
         "```mermaid",
-        mermaid(template, changes),
+        mermaid(graph),
         "```",
         "",
         "## What AWS does on update",
@@ -512,31 +447,12 @@ def review(
             changes, diff_text = changes_between(before, stack.template)
             path = out / f"{env}.md"
             path.write_text(report(env, stack, changes, diff_text, described, before))
+            path.with_suffix(".svg").write_text(svg(diagram_of(stack.template, changes), stack.name))
             for finding in update_findings(before, stack.template):
                 if finding.severity == "fails on AWS":
                     print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
             written.append(path)
     return written
-
-
-def render_diagram(report_path: Path, png: Path) -> str:
-    """Render the report's diagram to PNG when headless Chromium and mermaid.js are here; else say why not."""
-    chromium = shutil.which("chromium")
-    mermaid_js = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
-    if chromium is None:
-        return "diagram PNG not rendered: chromium is not installed (the Mermaid source is in the report)"
-    if not mermaid_js.is_file():
-        return f"diagram PNG not rendered: no {mermaid_js.relative_to(ROOT)} (the Mermaid source is in the report)"
-    result = subprocess.run(
-        [sys.executable, str(RENDER_SCRIPT), str(report_path), str(mermaid_js), str(png)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        return f"diagram PNG not rendered: chromium failed ({result.stderr.strip().splitlines()[-1:]})"
-    return f"diagram: {png}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -548,16 +464,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--mode", choices=("elastic-inference", "successor"))
     parser.add_argument("--out", type=Path, default=ROOT / "review")
-    parser.add_argument("--no-render", action="store_true", help="do not render the diagrams to PNG")
     args = parser.parse_args(argv)
     context = {"accelerator_mode": args.mode} if args.mode else {}
     paths = review(base=args.base, baseline_dir=args.baseline, out=args.out, context=context)
     print("\nreview reports:")
     for path in paths:
-        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-    if not args.no_render:
-        notes = [render_diagram(path, path.with_suffix(".png")) for path in paths]
-        print(notes[0] if len(set(notes)) == 1 and "not rendered" in notes[0] else "\n".join(notes))
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"  {shown} (diagram: {shown.with_suffix('.svg')})")
     return 0
 
 

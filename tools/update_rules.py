@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools.assembly import endpoints, of_type
+from tools.assembly import endpoints, of_type, update_policy
 
 CONTRACT = "docs/aws-contract.md"
 SCALING_UPDATE_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html"
@@ -116,7 +116,7 @@ def _guardrails(deployment: Mapping[str, Any] | None, own: list[Variant]) -> str
     fallback = "blue/green, all at once, no baking period"
     if deployment is None:
         return f"SageMaker's default: {fallback}"
-    configured = _describe(deployment)
+    configured = update_policy(deployment)
     if any(v.accelerator for v in own):
         why = "Elastic Inference endpoints are excluded from deployment guardrails"
     elif inf1 := sorted({v.instance_type for v in own if v.instance_type.startswith("ml.inf1.")}):
@@ -124,11 +124,3 @@ def _guardrails(deployment: Mapping[str, Any] | None, own: list[Variant]) -> str
     else:
         return f"{configured}, with its rollback alarms"
     return f"configured {configured}, but {why} ({GUARDRAILS_EXCLUSIONS_PAGE}): SageMaker does {fallback}"
-
-
-def _describe(deployment: Mapping[str, Any]) -> str:
-    if "RollingUpdatePolicy" in deployment:
-        return f"rolling, {deployment['RollingUpdatePolicy']['MaximumBatchSize']['Value']} % batches"
-    routing = deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
-    step = routing.get("CanarySize") or routing.get("LinearStepSize")
-    return f"blue/green {routing['Type']}" + (f" {step['Value']} %" if step else "")

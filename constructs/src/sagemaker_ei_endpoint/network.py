@@ -66,17 +66,12 @@ class VpcPlacement:
         return self.vpc.private_subnets or self.vpc.isolated_subnets
 
     def bind(self, scope: Construct, *, elastic_inference: bool) -> Binding[sagemaker.CfnModel.VpcConfigProperty]:
-        from aws_cdk import aws_ec2 as ec2  # loaded only by endpoints placed in a VPC
 
         groups = list(self.security_groups or ())
         if not groups:
             groups.append(
-                ec2.SecurityGroup(
-                    scope,
-                    "SecurityGroup",
-                    vpc=self.vpc,
-                    description="SageMaker endpoint model containers",
-                    allow_all_outbound=True,
+                self._security_group(
+                    scope, "SecurityGroup", "SageMaker endpoint model containers", allow_all_outbound=True
                 )
             )
         subnets = self.selected_subnets()
@@ -92,20 +87,18 @@ class VpcPlacement:
         """The model's security group for EI: no inbound, outbound only to the EI runtime endpoint."""
         from aws_cdk import aws_ec2 as ec2
 
-        client = ec2.SecurityGroup(
+        client = self._security_group(
             scope,
             "ElasticInferenceClientSecurityGroup",
-            vpc=self.vpc,
-            description="SageMaker model: may call the Elastic Inference runtime endpoint only",
+            "SageMaker model: may call the Elastic Inference runtime endpoint only",
             allow_all_outbound=False,
         )
         endpoint = self.elastic_inference_endpoint
         if endpoint is None:
-            endpoint_group = ec2.SecurityGroup(
+            endpoint_group = self._security_group(
                 scope,
                 "ElasticInferenceEndpointSecurityGroup",
-                vpc=self.vpc,
-                description="Elastic Inference runtime endpoint: reachable from the SageMaker model only",
+                "Elastic Inference runtime endpoint: reachable from the SageMaker model only",
                 allow_all_outbound=False,
             )
             endpoint = ec2.InterfaceVpcEndpoint(
@@ -121,6 +114,15 @@ class VpcPlacement:
         # Ingress on the endpoint's group from the client group, and egress on the client group to it.
         endpoint.connections.allow_from(client, ec2.Port.tcp(HTTPS), "SageMaker model to Elastic Inference")
         return client
+
+    def _security_group(
+        self, scope: Construct, construct_id: str, description: str, allow_all_outbound: bool
+    ) -> ec2.SecurityGroup:
+        from aws_cdk import aws_ec2 as ec2
+
+        return ec2.SecurityGroup(
+            scope, construct_id, vpc=self.vpc, description=description, allow_all_outbound=allow_all_outbound
+        )
 
     def availability_zones(self) -> list[str] | None:
         """The distinct Availability Zones of the selected subnets; None when any is unknown at synth."""
