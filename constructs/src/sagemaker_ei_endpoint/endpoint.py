@@ -61,6 +61,9 @@ class EIEndpoint(IEIEndpoint, Construct):
     Elastic Inference is retired by AWS: the construct warns once per endpoint
     (acknowledge with ``Annotations.of(endpoint).acknowledge_warning(WARNING_EI_RETIRED)``).
 
+    Its ``metric_*`` helpers, ``grant_invoke`` and ``variant_names`` are the ``IEIEndpoint`` interface
+    (metrics.py), which the imports (``from_endpoint_name`` / ``_arn`` / ``_attributes``) share.
+
     :param image: the inference container image.
     :param variants: 1 to 10 production variants, each with its accelerator (and optional autoscaling).
     :param model_data: the model artifact. Default: none, the image carries the model.
