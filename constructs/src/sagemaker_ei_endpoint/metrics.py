@@ -35,26 +35,23 @@ class EndpointMetric:
     name: str
     statistic: str
     unit: str  # as documented by AWS
-    description: str
 
 
 _INV, _INST = INVOCATION_NAMESPACE, INSTANCE_NAMESPACE
 # Every helper's metric, in the order of the docs' table (tests hold the two together):
-# namespace, name, default statistic, unit, what it counts.
+# namespace, name, default statistic, unit.
 ENDPOINT_METRICS = (
-    INVOCATIONS := EndpointMetric(_INV, "Invocations", "Sum", "None", "InvokeEndpoint requests"),
-    INVOCATIONS_PER_INSTANCE := EndpointMetric(_INV, "InvocationsPerInstance", "Sum", "None", "per instance"),
-    MODEL_LATENCY := EndpointMetric(_INV, "ModelLatency", "Average", "Microseconds", "the model's response time"),
-    OVERHEAD_LATENCY := EndpointMetric(_INV, "OverheadLatency", "Average", "Microseconds", "time SageMaker adds"),
-    INVOCATION_4XX_ERRORS := EndpointMetric(_INV, "Invocation4XXErrors", "Sum", "None", "4xx answers of the model"),
-    INVOCATION_5XX_ERRORS := EndpointMetric(_INV, "Invocation5XXErrors", "Sum", "None", "5xx answers of the model"),
-    CPU_UTILIZATION := EndpointMetric(_INST, "CPUUtilization", "Average", "Percent", "summed over the cores"),
-    MEMORY_UTILIZATION := EndpointMetric(_INST, "MemoryUtilization", "Average", "Percent", "of the instance's memory"),
-    DISK_UTILIZATION := EndpointMetric(_INST, "DiskUtilization", "Average", "Percent", "of the instance's disk"),
-    GPU_UTILIZATION := EndpointMetric(_INST, "GPUUtilization", "Average", "Percent", "summed over the GPUs"),
-    GPU_MEMORY_UTILIZATION := EndpointMetric(
-        _INST, "GPUMemoryUtilization", "Average", "Percent", "summed over the GPUs"
-    ),
+    INVOCATIONS := EndpointMetric(_INV, "Invocations", "Sum", "None"),
+    INVOCATIONS_PER_INSTANCE := EndpointMetric(_INV, "InvocationsPerInstance", "Sum", "None"),
+    MODEL_LATENCY := EndpointMetric(_INV, "ModelLatency", "Average", "Microseconds"),
+    OVERHEAD_LATENCY := EndpointMetric(_INV, "OverheadLatency", "Average", "Microseconds"),
+    INVOCATION_4XX_ERRORS := EndpointMetric(_INV, "Invocation4XXErrors", "Sum", "None"),
+    INVOCATION_5XX_ERRORS := EndpointMetric(_INV, "Invocation5XXErrors", "Sum", "None"),
+    CPU_UTILIZATION := EndpointMetric(_INST, "CPUUtilization", "Average", "Percent"),
+    MEMORY_UTILIZATION := EndpointMetric(_INST, "MemoryUtilization", "Average", "Percent"),
+    DISK_UTILIZATION := EndpointMetric(_INST, "DiskUtilization", "Average", "Percent"),
+    GPU_UTILIZATION := EndpointMetric(_INST, "GPUUtilization", "Average", "Percent"),
+    GPU_MEMORY_UTILIZATION := EndpointMetric(_INST, "GPUMemoryUtilization", "Average", "Percent"),
 )
 
 
@@ -121,7 +118,7 @@ class IEIEndpoint:
         :param variant_name: Default: the only variant; required when there are several.
         :param namespace: ``AWS/SageMaker`` (invocations) or ``/aws/sagemaker/Endpoints`` (instances).
         """
-        return self._metric(EndpointMetric(namespace, metric_name, "Sum", "", ""), variant_name, options)
+        return self._metric(EndpointMetric(namespace, metric_name, "Sum", ""), variant_name, options)
 
     def metric_invocations(
         self, *, variant_name: str | None = None, **options: Unpack[MetricOptions]
