@@ -35,6 +35,7 @@ def build_app(
     - ``accelerator_mode``: override every environment's mode;
     - ``deploy_account``: put every environment into this one account, keeping its region (e.g. a
       single sandbox account; the local emulator no longer needs it: it holds every account);
+    - ``dashboard``: ``false`` leaves every environment's dashboard out (``true`` puts it in);
     - ``smoke_test_role``: ``true`` adds the role the pipeline's smoke test assumes, trusted by the
       smoke-test build role in the pipeline account in use (``pipeline_account`` followed).
     """
@@ -47,6 +48,9 @@ def build_app(
         if not (isinstance(account, str) and account.isdigit() and len(account) == 12):
             raise ValueError(f"deploy_account: expected a 12-digit AWS account id, got {account!r}")
         selected = tuple(dataclasses.replace(env, account=account) for env in selected)
+    dashboard = app.node.try_get_context("dashboard")
+    if dashboard is not None:
+        selected = tuple(dataclasses.replace(env, dashboard=context_flag("dashboard", dashboard)) for env in selected)
     smoke_test = str(app.node.try_get_context("smoke_test_role")).lower() == "true"
     tooling_account = pipeline_settings(app).account if smoke_test else None
     return {
@@ -58,6 +62,14 @@ def build_app(
         )
         for env in selected
     }
+
+
+def context_flag(name: str, value: object) -> bool:
+    """A true/false context value: ``-c name=false`` arrives as a string, cdk.json's as a boolean."""
+    text = str(value).lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"{name}: expected true or false, got {value!r}")
+    return text == "true"
 
 
 class PipelineSettingsError(ValueError):

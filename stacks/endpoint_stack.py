@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from sagemaker_ei_endpoint import EIEndpoint, ModelData
+from sagemaker_ei_endpoint import EIEndpoint, EndpointDashboard, ModelData
 from sagemaker_ei_endpoint.key_policy import administered_key_policy
 
 from .environments import EndpointSettings, Environment
@@ -17,7 +17,7 @@ from .smoke_test import SmokeTestTrust, add_smoke_test_role
 
 
 class EndpointStack(cdk.Stack):
-    """The EIEndpoints of one environment, with each endpoint's name and ARN as outputs."""
+    """The EIEndpoints of one environment, with each endpoint's name and ARN as outputs, and their dashboard."""
 
     def __init__(
         self,
@@ -38,6 +38,12 @@ class EndpointStack(cdk.Stack):
         self.environment_config = environment
         self.alarm_topic = self._alarm_topic() if any(e.deployment for e in environment.endpoints) else None
         self.endpoints = {settings.construct_id: self._endpoint(settings) for settings in environment.endpoints}
+        # Invocations, errors, latency and utilization per endpoint and variant, and the rollback alarms' state.
+        self.dashboard = (
+            EndpointDashboard(self, "Dashboard", endpoints=list(self.endpoints.values()))
+            if environment.dashboard
+            else None
+        )
         # Only the pipeline's stages (or -c smoke_test_role=true) get the smoke-test role.
         endpoint_arns = [e.endpoint_arn for e in self.endpoints.values()]
         self.smoke_test_role_arn = add_smoke_test_role(self, smoke_test, endpoint_arns) if smoke_test else None

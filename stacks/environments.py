@@ -59,6 +59,8 @@ class Environment:
     ``pipeline_stage_account`` is where the delivery pipeline deploys an environment whose
     ``account`` is None (dev follows the CLI's account for direct deploys, but never lands in the
     pipeline's tooling account).
+    ``dashboard`` adds a CloudWatch dashboard of the endpoints (``-c dashboard=false`` turns it off
+    for every environment).
     dev keeps the construct's cheap secure defaults (KMS-encrypted storage, network isolation);
     staging and prod add data capture, autoscaling and guarded blue/green deployments, whose
     alarms notify the stack's alarm topic.
@@ -71,6 +73,7 @@ class Environment:
     accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE
     tags: Mapping[str, str] = field(default_factory=dict)
     pipeline_stage_account: str | None = None
+    dashboard: bool = True
 
     @property
     def stack_name(self) -> str:

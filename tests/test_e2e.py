@@ -99,6 +99,9 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
     alarms = [line for line in lines if "AWS::CloudWatch::Alarm" in line]
     assert len(alarms) == 6  # staging 2, prod 4: created through tools/moto_patches.py, and found
     assert all(line.rstrip().endswith("yes") for line in alarms)
+    dashboards = [line for line in lines if "AWS::CloudWatch::Dashboard" in line]
+    assert len(dashboards) == 3  # one per environment, created by moto and read back with get_dashboard
+    assert all(line.rstrip().endswith("yes") for line in dashboards)
     targets = [line for line in lines if "AWS::ApplicationAutoScaling::ScalableTarget" in line]
     assert len(targets) == 3
     assert all(line.rstrip().endswith("not emulated") for line in targets)

@@ -326,3 +326,14 @@ def test_a_stacks_alarm_is_skipped_by_moto_and_created_patched(patched: Callable
         assert alarms_of_a_stack() == ("CREATE_COMPLETE", ["Invocation5XXErrors"])
         cloudformation().delete_stack(StackName="a")
         assert boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"] == []
+
+
+def test_a_stacks_alarm_answers_getatt_arn_patched(patched: Callable[..., None]) -> None:
+    # A dashboard's alarm status widget names its alarms with Fn::GetAtt [alarm, Arn].
+    patched(moto_patches.cloudwatch_alarms_in_stacks)
+    template = ALARM | {"Outputs": {"AlarmArn": {"Value": {"Fn::GetAtt": ["Alarm", "Arn"]}}}}
+    with mock_aws():
+        cloudformation().create_stack(StackName="a", TemplateBody=json.dumps(template))
+        (stack,) = cloudformation().describe_stacks(StackName="a")["Stacks"]
+        (alarm,) = boto3.client("cloudwatch", region_name="us-east-1").describe_alarms()["MetricAlarms"]
+        assert stack["Outputs"][0]["OutputValue"] == alarm["AlarmArn"]

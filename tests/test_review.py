@@ -171,6 +171,9 @@ def test_review_against_stored_templates_writes_one_report_per_environment(tmp_p
     assert "| ObjectDetector | AllTraffic | ml.m5.large |" in dev
     # In EI mode isolation is off, as AWS documents EI (docs/aws-contract.md, rule 3).
     assert "| ObjectDetector | network isolation | off |" in dev
+    # dev: 2 endpoints x (4 graphs + 1 utilization graph); prod: 4 graphs + 2 utilization graphs, 1 alarm widget.
+    assert "| (stack) | dashboard | 10 graphs, 0 alarm status widget(s)" in dev
+    assert "| (stack) | dashboard | 6 graphs, 1 alarm status widget(s)" in (tmp_path / "out" / "prod.md").read_text()
 
 
 def test_review_against_a_git_ref_synthesizes_that_ref(tmp_path: Path) -> None:
@@ -212,3 +215,12 @@ def test_svg_diagram_marks_changes_and_every_arrow_points_right() -> None:
 
 def _config_of(template: dict[str, Any]) -> str:
     return next(str(k) for k, r in template["Resources"].items() if r["Type"] == "AWS::SageMaker::EndpointConfig")
+
+
+def test_a_stack_without_a_dashboard_says_none() -> None:
+    from tools.review import dashboard_summary
+
+    template = snapshot("dev")
+    without = {k: r for k, r in template["Resources"].items() if r["Type"] != "AWS::CloudWatch::Dashboard"}
+    assert dashboard_summary({"Resources": without}) == "none"
+    assert dashboard_summary(template).startswith("10 graphs")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from tools.assembly import SynthesizedStack
 from tools.verify import verify_endpoints, verify_resources
@@ -129,3 +132,24 @@ def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
     assert on_emulator == {"Model": "yes", "Target": "not emulated", "Lost": "NO: not in the deployed stack"}
     on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
     assert on_aws["Target"] == "NO: not in the deployed stack"
+
+
+@mock_aws
+def test_a_dashboard_is_verified_through_get_dashboard() -> None:
+    # moto's CloudFormation creates AWS::CloudWatch::Dashboard itself; Ref (the physical id) is its name.
+    body = {"Fn::Join": ["", ['{"widgets":[{"type":"text","x":0,"y":0,"width":24,"height":1,"properties":', "{}}]}"]]}
+    template = {"Resources": {"Board": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {"DashboardBody": body}}}}
+    stack = SynthesizedStack(name="Stack", account=None, region="us-east-1", template=template)
+    session = boto3.Session(region_name="us-east-1")
+    session.client("cloudformation").create_stack(StackName="Stack", TemplateBody=json.dumps(template))
+
+    def landed() -> str:
+        (check,) = verify_resources([stack], lambda _: session, emulator=True)
+        return check.result
+
+    assert landed() == "yes"
+    (name,) = [d["DashboardName"] for d in session.client("cloudwatch").list_dashboards()["DashboardEntries"]]
+    session.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody='{"widgets":[]}')
+    assert landed() == "NO: a dashboard without widgets"
+    session.client("cloudwatch").delete_dashboards(DashboardNames=[name])
+    assert landed().startswith("NO: ResourceNotFound")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import CloudFormationError
+from moto.cloudformation.exceptions import CloudFormationError, UnformattedGetAttTemplateException
 from moto.cloudformation.models import ChangeSet, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudwatch.models import cloudwatch_backends
@@ -316,12 +316,23 @@ def _alarm_model() -> type[CloudFormationModel]:
     class CloudFormationAlarm(CloudFormationModel):
         project_patch = True
 
-        def __init__(self, name: str) -> None:
+        def __init__(self, name: str, arn: str) -> None:
             self.name = name
+            self.arn = arn
 
         @property
         def physical_resource_id(self) -> str:
             return self.name  # Ref of an alarm is its name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            # Fn::GetAtt [alarm, Arn]: a dashboard's alarm status widget names its alarms by ARN.
+            if attribute_name != "Arn":
+                raise UnformattedGetAttTemplateException()
+            return self.arn
 
         @staticmethod
         def cloudformation_name_type() -> str:
@@ -336,7 +347,7 @@ def _alarm_model() -> type[CloudFormationModel]:
             cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
         ) -> CloudFormationAlarm:
             p = cloudformation_json["Properties"]
-            cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
                 name=resource_name,
                 namespace=p.get("Namespace"),
                 metric_name=p.get("MetricName"),
@@ -357,7 +368,7 @@ def _alarm_model() -> type[CloudFormationModel]:
                 treat_missing_data=p.get("TreatMissingData"),
                 tags=p.get("Tags", []),
             )
-            return cls(resource_name)
+            return cls(resource_name, alarm.alarm_arn)
 
         @classmethod
         def delete_from_cloudformation_json(

@@ -119,7 +119,22 @@ def posture(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     inline = of_type(template, "AWS::IAM::Policy")
     rows.append(("(stack)", "execution role policy", f"{len(policies)} customer-managed, {len(inline)} inline"))
     rows.append(("(stack)", "alarm topic", "yes" if of_type(template, "AWS::SNS::Topic") else "none"))
+    rows.append(("(stack)", "dashboard", dashboard_summary(template)))
     return rows
+
+
+def dashboard_summary(template: Mapping[str, Any]) -> str:
+    """How many graphs and alarm status widgets the stack's dashboards hold, from their bodies' text."""
+    dashboards = of_type(template, "AWS::CloudWatch::Dashboard")
+    if not dashboards:
+        return "none"
+    text = ""
+    for dashboard in dashboards.values():
+        body = dashboard["Properties"]["DashboardBody"]
+        # CDK writes the body as an Fn::Join of JSON text and deploy-time values; the text is enough here.
+        text += "".join(p for p in body["Fn::Join"][1] if isinstance(p, str)) if isinstance(body, dict) else body
+    graphs, alarms = text.count('"type":"metric"'), text.count('"type":"alarm"')
+    return f"{graphs} graphs, {alarms} alarm status widget(s) (docs/dashboard-prod.svg shows prod's)"
 
 
 # Who may do what, from the template's own policies: trust policies of roles, key policies, and the

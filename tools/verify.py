@@ -7,6 +7,7 @@ config's variants, instance types and accelerators.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -182,6 +183,12 @@ def _alarm(session: Any, physical: str) -> str:
     return "" if session.client("cloudwatch").describe_alarms(AlarmNames=[physical])["MetricAlarms"] else "no alarm"
 
 
+def _dashboard(session: Any, physical: str) -> str:
+    # Ref of a dashboard is its name; the body must be there, with its widgets.
+    body = session.client("cloudwatch").get_dashboard(DashboardName=physical)["DashboardBody"]
+    return "" if json.loads(body).get("widgets") else "a dashboard without widgets"
+
+
 PROBES: Mapping[str, Probe] = {
     "AWS::SageMaker::Model": _described("sagemaker", "describe_model", "ModelName", name_of),
     "AWS::SageMaker::EndpointConfig": _described(
@@ -195,6 +202,7 @@ PROBES: Mapping[str, Probe] = {
     "AWS::S3::BucketPolicy": _described("s3", "get_bucket_policy", "Bucket"),
     "AWS::SNS::Topic": _described("sns", "get_topic_attributes", "TopicArn"),
     "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::CloudWatch::Dashboard": _dashboard,
 }
 NOT_EMULATED = "not emulated"
 

@@ -2,6 +2,7 @@
 
 from .accelerator import AcceleratorType
 from .autoscaling import VariantAutoscaling
+from .dashboard import EndpointDashboard
 from .data_capture import CaptureMode, DataCapture
 from .endpoint import (
     SUCCESSOR_METADATA,
@@ -14,6 +15,8 @@ from .errors import EIEndpointPropsError
 from .guardrails import DeploymentGuardrails, TrafficShift, TrafficShiftType
 from .image_catalog import BuiltinAlgorithm, EIFramework
 from .images import ContainerImage
+from .imported import ImportedEIEndpoint
+from .metrics import IEIEndpoint, MetricOptions
 from .model_data import ModelData
 from .network import VpcPlacement
 from .successor import AcceleratorMode
@@ -34,6 +37,10 @@ __all__ = [
     "EIEndpoint",
     "EIEndpointPropsError",
     "EIFramework",
+    "EndpointDashboard",
+    "IEIEndpoint",
+    "ImportedEIEndpoint",
+    "MetricOptions",
     "ModelData",
     "ProductionVariant",
     "ServerlessConfig",

@@ -17,7 +17,9 @@ from .data_capture import CaptureDestination, DataCapture
 from .execution_role import create_execution_role
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
+from .imported import import_endpoint
 from .key_policy import stack_endpoint_key
+from .metrics import IEIEndpoint
 from .model_data import ModelData
 from .network import VpcPlacement
 from .plan import (
@@ -47,7 +49,7 @@ SUCCESSOR_METADATA = "sagemaker-ei-endpoint:successor"
 ONE_MINUTE = cdk.Duration.minutes(1)
 
 
-class EIEndpoint(Construct):
+class EIEndpoint(IEIEndpoint, Construct):
     """A SageMaker real-time endpoint with an Elastic Inference accelerator on every variant.
 
     Emits ``AWS::SageMaker::Model``, ``AWS::SageMaker::EndpointConfig`` with ``AcceleratorType``
@@ -58,6 +60,9 @@ class EIEndpoint(Construct):
 
     Elastic Inference is retired by AWS: the construct warns once per endpoint
     (acknowledge with ``Annotations.of(endpoint).acknowledge_warning(WARNING_EI_RETIRED)``).
+
+    Its ``metric_*`` helpers, ``grant_invoke`` and ``variant_names`` are the ``IEIEndpoint`` interface
+    (metrics.py), which the imports (``from_endpoint_name`` / ``_arn`` / ``_attributes``) share.
 
     :param image: the inference container image.
     :param variants: 1 to 10 production variants, each with its accelerator (and optional autoscaling).
@@ -296,68 +301,50 @@ class EIEndpoint(Construct):
         if not plan.network_isolation:
             compliance.skip_checkov(self.model, "CKV_AWS_370", compliance.ISOLATION_REASON)
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` call sagemaker:InvokeEndpoint on this endpoint."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
-        )
+    # ---- what EIEndpoint shares with its imports (metrics.py) ----------------------------------------
 
-    def metric(
-        self,
-        metric_name: str,
+    @property
+    def variant_names(self) -> tuple[str, ...]:
+        """The variants the metrics and the dashboard know: the production variants."""
+        return tuple(v.name for v in self.plan.variants)
+
+    @property
+    def rollback_alarms(self) -> tuple[cloudwatch.IAlarm, ...]:
+        """The alarms that roll back a deployment: the created ones, then ``deployment.extra_alarms``."""
+        extra = self.props.deployment.extra_alarms if self.props.deployment else ()
+        return (*self.alarms, *extra)
+
+    def _dimension_endpoint_name(self) -> str:
+        # The name given or derived at synth time where there is one, so alarms need no GetAtt.
+        return self._known_endpoint_name or self.endpoint_name
+
+    @staticmethod
+    def from_endpoint_name(
+        scope: Construct, construct_id: str, endpoint_name: str, *, variant_names: Sequence[str] = ()
+    ) -> IEIEndpoint:
+        """An existing endpoint of this stack's account and region, by name."""
+        return import_endpoint(scope, construct_id, endpoint_name=endpoint_name, variant_names=variant_names)
+
+    @staticmethod
+    def from_endpoint_arn(
+        scope: Construct, construct_id: str, endpoint_arn: str, *, variant_names: Sequence[str] = ()
+    ) -> IEIEndpoint:
+        """An existing endpoint by ARN; its name (the metrics' EndpointName) is the ARN's resource name."""
+        return import_endpoint(scope, construct_id, endpoint_arn=endpoint_arn, variant_names=variant_names)
+
+    @staticmethod
+    def from_endpoint_attributes(
+        scope: Construct,
+        construct_id: str,
         *,
-        variant_name: str | None = None,
-        statistic: str = "Sum",
-        period: cdk.Duration | None = None,
-    ) -> cloudwatch.Metric:
-        """A metric of the AWS/SageMaker namespace for one variant.
+        endpoint_name: str | None = None,
+        endpoint_arn: str | None = None,
+        variant_names: Sequence[str] = (),
+    ) -> IEIEndpoint:
+        """An existing endpoint by name, ARN or both (both when the ARN's name is not the metrics' one).
 
-        :param variant_name: Default: the only variant; required when there are several.
+        :param variant_names: its variants, for metrics without ``variant_name`` and for dashboards.
         """
-        from aws_cdk import aws_cloudwatch as cloudwatch
-
-        return cloudwatch.Metric(
-            namespace="AWS/SageMaker",
-            metric_name=metric_name,
-            # The name given or derived at synth time where there is one, so alarms need no GetAtt.
-            dimensions_map={
-                "EndpointName": self._known_endpoint_name or self.endpoint_name,
-                "VariantName": self._variant(variant_name),
-            },
-            statistic=statistic,
-            period=period,
+        return import_endpoint(
+            scope, construct_id, endpoint_name=endpoint_name, endpoint_arn=endpoint_arn, variant_names=variant_names
         )
-
-    def metric_invocations(
-        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        return self.metric("Invocations", variant_name=variant_name, period=period)
-
-    def metric_invocations_per_instance(
-        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        return self.metric("InvocationsPerInstance", variant_name=variant_name, period=period)
-
-    def metric_model_latency(
-        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """Model latency in microseconds, averaged."""
-        return self.metric("ModelLatency", variant_name=variant_name, statistic="Average", period=period)
-
-    def metric_invocation_4xx_errors(
-        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        return self.metric("Invocation4XXErrors", variant_name=variant_name, period=period)
-
-    def metric_invocation_5xx_errors(
-        self, *, variant_name: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        return self.metric("Invocation5XXErrors", variant_name=variant_name, period=period)
-
-    def _variant(self, variant_name: str | None) -> str:
-        names = [v.variant_name for v in self.variants]
-        if variant_name is None and len(names) == 1:
-            return names[0]
-        if variant_name not in names:
-            raise ValueError(f"variant_name: expected one of {names}, got {variant_name!r}")
-        return variant_name
