@@ -566,3 +566,31 @@ def test_a_failed_update_is_left_half_done_by_moto_and_rolled_back_patched(
         cloudformation().update_stack(StackName="e", TemplateBody=autoscaled_endpoint_template("ml.m5.large", 5))
         (stack,) = cloudformation().describe_stacks(StackName="e")["Stacks"]
         assert stack["StackStatus"] == "UPDATE_COMPLETE"
+
+
+def tls_only_bucket(extra: list[dict[str, Any]]) -> Any:
+    """A bucket with CDK's TLS-only statement (enforceSSL), and ``extra`` statements."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="assets")
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::assets", "arn:aws:s3:::assets/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket="assets", Policy=json.dumps({"Statement": [tls_only, *extra]}))
+    return s3
+
+
+def test_a_tls_only_bucket_policy_denies_everything_in_moto_and_only_plain_http_patched(
+    patched: Callable[..., None],
+) -> None:
+    with mock_aws(), pytest.raises(ClientError, match="Forbidden"):
+        tls_only_bucket([]).put_object(Bucket="assets", Key="template.json", Body=b"{}")
+    patched(moto_patches.bucket_policy_conditions)
+    with mock_aws():
+        tls_only_bucket([]).put_object(Bucket="assets", Key="template.json", Body=b"{}")
+    deny_puts = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::assets/*"}
+    with mock_aws(), pytest.raises(ClientError, match="Forbidden"):  # a statement without condition still applies
+        tls_only_bucket([deny_puts]).put_object(Bucket="assets", Key="template.json", Body=b"{}")

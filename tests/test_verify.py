@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
+import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
+from tools import moto_patches
 from tools.assembly import SynthesizedStack
 from tools.verify import verify_endpoints, verify_resources
 
@@ -122,10 +128,135 @@ def resource_stack(*types: tuple[str, str]) -> SynthesizedStack:
 def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
     stack = resource_stack(
         ("Model", "AWS::SageMaker::Model"),
-        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),
+        ("Component", "AWS::SageMaker::InferenceComponent"),  # moto has no CloudFormation model for it
+        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),  # one tools/moto_patches.py adds
         ("Lost", "AWS::SageMaker::Model"),
     )
     on_emulator = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=True)}
-    assert on_emulator == {"Model": "yes", "Target": "not emulated", "Lost": "NO: not in the deployed stack"}
+    assert on_emulator == {
+        "Model": "yes",
+        "Component": "not emulated",
+        "Target": "NO: not in the deployed stack",
+        "Lost": "NO: not in the deployed stack",
+    }
     on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
-    assert on_aws["Target"] == "NO: not in the deployed stack"
+    assert on_aws["Component"] == "NO: not in the deployed stack"
+
+
+# ---- properties read back through the services' APIs, on moto with this project's patches ----------------
+
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}],
+}
+LANDED_TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Topic": {"Type": "AWS::SNS::Topic"},
+        "TopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {"Topics": [{"Ref": "Topic"}], "PolicyDocument": POLICY},
+        },
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+        "BucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "Bucket"}, "PolicyDocument": POLICY},
+        },
+        "Target": {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "Properties": {
+                "MaxCapacity": 4,
+                "MinCapacity": 1,
+                "ResourceId": {"Fn::Join": ["", ["endpoint/", {"Ref": "Topic"}, "/variant/AllTraffic"]]},
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+                "ServiceNamespace": "sagemaker",
+            },
+        },
+        "Policy": {
+            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Properties": {
+                "PolicyName": "AllTraffic-invocations-per-instance",
+                "PolicyType": "TargetTrackingScaling",
+                "ScalingTargetId": {"Ref": "Target"},
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+                    "TargetValue": 200,
+                },
+            },
+        },
+        "Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "ComparisonOperator": "GreaterThanThreshold",
+                "EvaluationPeriods": 3,
+                "MetricName": "ModelLatency",
+                "Namespace": "AWS/SageMaker",
+                "Period": 60,
+                "Statistic": "Average",
+                "Threshold": 1000000,
+            },
+        },
+    }
+}
+
+
+@pytest.fixture
+def landed_stack() -> Iterator[tuple[SynthesizedStack, Any]]:
+    undo = moto_patches.apply_all()
+    try:
+        with mock_aws():
+            session = boto3.session.Session(region_name="us-east-1")
+            session.client("cloudformation").create_stack(StackName="Stack", TemplateBody=json.dumps(LANDED_TEMPLATE))
+            yield SynthesizedStack(name="Stack", account=None, region="us-east-1", template=LANDED_TEMPLATE), session
+    finally:
+        undo()
+
+
+def test_every_resource_of_a_stack_landed_with_its_properties(landed_stack: tuple[SynthesizedStack, Any]) -> None:
+    stack, session = landed_stack
+    results = {c.logical_id: c.result for c in verify_resources([stack], lambda _: session, emulator=True)}
+    assert results == dict.fromkeys(LANDED_TEMPLATE["Resources"], "yes")
+
+
+def test_properties_that_differ_from_the_template_are_reported(landed_stack: tuple[SynthesizedStack, Any]) -> None:
+    stack, session = landed_stack
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in session.client("cloudformation").list_stack_resources(StackName="Stack")["StackResourceSummaries"]
+    }
+    scaling = session.client("application-autoscaling")
+    (target,) = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    scaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=target["ResourceId"],
+        ScalableDimension=target["ScalableDimension"],
+        MaxCapacity=6,
+    )
+    allow = json.dumps({"Statement": [{"Sid": "Open", "Effect": "Allow", "Action": "sns:Publish"}]})
+    session.client("sns").set_topic_attributes(TopicArn=physical["Topic"], AttributeName="Policy", AttributeValue=allow)
+    session.client("s3").delete_bucket_policy(Bucket=physical["Bucket"])
+    cloudwatch = session.client("cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms()["MetricAlarms"]
+    cloudwatch.put_metric_alarm(
+        **{
+            k: alarm[k]
+            for k in (
+                "AlarmName",
+                "MetricName",
+                "Namespace",
+                "ComparisonOperator",
+                "EvaluationPeriods",
+                "Period",
+                "Statistic",
+            )
+        },
+        Threshold=5.0,
+    )
+    results = {c.logical_id: c.result for c in verify_resources([stack], lambda _: session, emulator=True)}
+    assert results["Target"] == "NO: MaxCapacity 6, template 4"
+    assert results["TopicPolicy"] == (
+        f"NO: {physical['Topic']}: statements [('Open', 'Allow', ('sns:Publish',))], "
+        "template [('TlsOnly', 'Deny', ('sns:Publish',))]"
+    )
+    assert results["BucketPolicy"].startswith("NO: NoSuchBucketPolicy")
+    assert results["Alarm"] == "NO: Threshold 5.0, template 1000000.0"
+    assert results["Policy"] == "yes"

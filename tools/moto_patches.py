@@ -27,9 +27,10 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
+from moto.iam.access_control import IAMPolicy
 from moto.iam.models import ManagedPolicy, iam_backends
 from moto.kms.models import Key
-from moto.s3.models import s3_backends
+from moto.s3.models import FakeBucket, s3_backends
 from moto.sagemaker.exceptions import ValidationError as SageMakerValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, Model, sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
@@ -695,6 +696,40 @@ def resource_policies_in_stacks() -> Undo:
     return _add_models(_topic_policy_model(), _bucket_policy_model())
 
 
+TLS_REQUEST = {"aws:SecureTransport": "true"}
+
+
+def _statement_applies(statement: dict[str, Any]) -> bool:
+    """Whether a statement's condition holds for a request over TLS; conditions on anything else do not hold."""
+    for operator, tests in statement.get("Condition", {}).items():
+        for key, wanted in tests.items():
+            values = [wanted] if isinstance(wanted, str | bool) else wanted
+            if operator != "Bool" or key not in TLS_REQUEST or TLS_REQUEST[key] not in [str(v).lower() for v in values]:
+                return False
+    return True
+
+
+def bucket_policy_conditions() -> Undo:
+    """S3 bucket policies: moto evaluates a statement whose condition it cannot match as DENIED, whatever
+    its effect (moto/iam/access_control.py IAMPolicyStatement.is_action_permitted), so the TLS-only
+    statement CDK puts on the bootstrap and capture buckets (Deny when aws:SecureTransport is false)
+    denies every request (HTTP 403 on the CLI's asset upload). A statement applies only when its
+    condition holds (IAM User Guide, "Policy evaluation logic"); requests to AWS come over TLS, so
+    evaluate them as such, and treat a condition on any other key as not holding."""
+    original = FakeBucket.__dict__["get_permission"]
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original(self, action, resource)
+        document = json.loads(self.policy.decode())
+        listed = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        applying = [{k: v for k, v in s.items() if k != "Condition"} for s in listed if _statement_applies(s)]
+        return IAMPolicy(json.dumps({**document, "Statement": applying})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    return lambda: setattr(FakeBucket, "get_permission", original)
+
+
 # ---- UpdateEndpoint and failed updates ---------------------------------------------------------------------
 
 SCALING_UPDATE_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html"
@@ -924,6 +959,7 @@ PATCHES: tuple[Callable[[], Undo], ...] = (
     cloudwatch_alarms_in_stacks,
     application_autoscaling_in_stacks,
     resource_policies_in_stacks,
+    bucket_policy_conditions,
     endpoint_updates_in_place,
     failed_updates_roll_back,
 )
