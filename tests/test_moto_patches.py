@@ -594,3 +594,24 @@ def test_a_tls_only_bucket_policy_denies_everything_in_moto_and_only_plain_http_
     deny_puts = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::assets/*"}
     with mock_aws(), pytest.raises(ClientError, match="Forbidden"):  # a statement without condition still applies
         tls_only_bucket([deny_puts]).put_object(Bucket="assets", Key="template.json", Body=b"{}")
+
+
+def remove_then_restore_autoscaling() -> list[tuple[str, int, int]]:
+    cloudformation().create_stack(StackName="e", TemplateBody=autoscaled_endpoint_template("ml.m5.large"))
+    cloudformation().update_stack(StackName="e", TemplateBody=endpoint_template("ml.m5.large"))
+    assert scaling_of_a_stack() == ([], [])
+    cloudformation().update_stack(StackName="e", TemplateBody=autoscaled_endpoint_template("ml.m5.large"))
+    return scaling_of_a_stack()[0]
+
+
+def test_a_resource_removed_then_added_again_is_not_created_by_moto_and_is_patched(
+    patched: Callable[..., None],
+) -> None:
+    for patch in UPDATE_PATCHES:
+        patched(patch)
+    with mock_aws():
+        assert remove_then_restore_autoscaling() == []  # the stack lists the target; nothing is registered
+    patched(moto_patches.removed_resources_are_forgotten)
+    with mock_aws():
+        ((resource_id, low, high),) = remove_then_restore_autoscaling()
+        assert (resource_id.endswith("/variant/AllTraffic"), low, high) == (True, 1, 4)

@@ -803,6 +803,22 @@ def endpoint_updates_in_place() -> Undo:
     return lambda: setattr(FakeEndpoint, "update_from_cloudformation_json", original)
 
 
+def removed_resources_are_forgotten() -> Undo:
+    """A resource an update removes: moto deletes it but keeps it in the stack's resource map, so a later
+    update that adds a resource under the same logical id finds the deleted one and creates nothing
+    (autoscaling removed, then restored, stays deregistered while the stack lists it). Forget it."""
+    original = parsing.ResourceMap.__dict__["update"]
+
+    def update(self: parsing.ResourceMap, template: Any, parameters: Any = None) -> None:
+        removed = set(self._resource_json_map) - set(template.get("Resources", {}))
+        original(self, template, parameters)
+        for logical_id in removed:
+            self._parsed_resources.pop(logical_id, None)
+
+    parsing.ResourceMap.update = update  # type: ignore[method-assign]
+    return lambda: setattr(parsing.ResourceMap, "update", original)
+
+
 class UpdateRolledBackError(Exception):
     """A stack update failed; its resources were rolled back (``complete``) or not all could be."""
 
@@ -961,6 +977,7 @@ PATCHES: tuple[Callable[[], Undo], ...] = (
     resource_policies_in_stacks,
     bucket_policy_conditions,
     endpoint_updates_in_place,
+    removed_resources_are_forgotten,
     failed_updates_roll_back,
 )
 
