@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from tests.test_moto_patches import ALARM, POLICIES, autoscaled_endpoint_template
 from tools import moto_patches
 from tools.assembly import SynthesizedStack
 from tools.verify import verify_endpoints, verify_resources
@@ -145,57 +146,11 @@ def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
 
 # ---- properties read back through the services' APIs, on moto with this project's patches ----------------
 
-POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}],
-}
+# an autoscaled endpoint, a topic and a bucket with policies, and an alarm, as tests/test_moto_patches.py deploys them
 LANDED_TEMPLATE: dict[str, Any] = {
-    "Resources": {
-        "Topic": {"Type": "AWS::SNS::Topic"},
-        "TopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {"Topics": [{"Ref": "Topic"}], "PolicyDocument": POLICY},
-        },
-        "Bucket": {"Type": "AWS::S3::Bucket"},
-        "BucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": {"Ref": "Bucket"}, "PolicyDocument": POLICY},
-        },
-        "Target": {
-            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
-            "Properties": {
-                "MaxCapacity": 4,
-                "MinCapacity": 1,
-                "ResourceId": {"Fn::Join": ["", ["endpoint/", {"Ref": "Topic"}, "/variant/AllTraffic"]]},
-                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-                "ServiceNamespace": "sagemaker",
-            },
-        },
-        "Policy": {
-            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
-            "Properties": {
-                "PolicyName": "AllTraffic-invocations-per-instance",
-                "PolicyType": "TargetTrackingScaling",
-                "ScalingTargetId": {"Ref": "Target"},
-                "TargetTrackingScalingPolicyConfiguration": {
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-                    "TargetValue": 200,
-                },
-            },
-        },
-        "Alarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "ComparisonOperator": "GreaterThanThreshold",
-                "EvaluationPeriods": 3,
-                "MetricName": "ModelLatency",
-                "Namespace": "AWS/SageMaker",
-                "Period": 60,
-                "Statistic": "Average",
-                "Threshold": 1000000,
-            },
-        },
-    }
+    "Resources": json.loads(autoscaled_endpoint_template("ml.m5.large"))["Resources"]
+    | POLICIES["Resources"]
+    | ALARM["Resources"]
 }
 
 
@@ -258,5 +213,5 @@ def test_properties_that_differ_from_the_template_are_reported(landed_stack: tup
         "template [('TlsOnly', 'Deny', ('sns:Publish',))]"
     )
     assert results["BucketPolicy"].startswith("NO: NoSuchBucketPolicy")
-    assert results["Alarm"] == "NO: Threshold 5.0, template 1000000.0"
+    assert results["Alarm"] == "NO: Threshold 5.0, template 1.0"
     assert results["Policy"] == "yes"

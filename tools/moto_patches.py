@@ -584,12 +584,18 @@ def application_autoscaling_in_stacks() -> Undo:
     return _add_models(_scalable_target_model(), _scaling_policy_model())
 
 
-def _topic_policy_model() -> type[CloudFormationModel]:
-    class CloudFormationTopicPolicy(CloudFormationModel):
+PutPolicy = Callable[[str, str, dict[str, Any]], Any]  # (account, region, properties) -> what it was put on
+RemovePolicy = Callable[[str, str, Any], None]  # (account, region, what it was put on)
+
+
+def _resource_policy_model(resource_type: str, put: PutPolicy, remove: RemovePolicy) -> type[CloudFormationModel]:
+    """A CloudFormation model for a policy resource that sets a policy on other resources (topics, a bucket)."""
+
+    class CloudFormationResourcePolicy(CloudFormationModel):
         project_patch = True
 
-        def __init__(self, policy_id: str, topics: list[str]) -> None:
-            self.policy_id, self.topics = policy_id, topics
+        def __init__(self, policy_id: str, target: Any) -> None:
+            self.policy_id, self.target = policy_id, target
 
         @property
         def physical_resource_id(self) -> str:
@@ -601,91 +607,59 @@ def _topic_policy_model() -> type[CloudFormationModel]:
 
         @staticmethod
         def cloudformation_type() -> str:
-            return "AWS::SNS::TopicPolicy"
+            return resource_type
 
         @classmethod
         def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-        ) -> CloudFormationTopicPolicy:
-            p = cloudformation_json["Properties"]
-            backend = sns_backends[account_id][region_name]
-            for topic_arn in p["Topics"]:
-                backend.get_topic(topic_arn).policy = json.dumps(p["PolicyDocument"])
-            return cls(resource_name, list(p["Topics"]))
+        ) -> CloudFormationResourcePolicy:
+            return cls(resource_name, put(account_id, region_name, cloudformation_json["Properties"]))
 
         @classmethod
         def update_from_cloudformation_json(
             cls,
-            original_resource: CloudFormationTopicPolicy,
+            original_resource: CloudFormationResourcePolicy,
             new_resource_name: str,
             cloudformation_json: Any,
             account_id: str,
             region_name: str,
-        ) -> CloudFormationTopicPolicy:
+        ) -> CloudFormationResourcePolicy:
+            # in place, under its id: what it no longer names loses it, what it names gets the new one
             original_resource.delete(account_id, region_name)
             return cls.create_from_cloudformation_json(
                 original_resource.policy_id, cloudformation_json, account_id, region_name
             )
 
         def delete(self, account_id: str, region_name: str) -> None:
-            # the topics go back to SNS's default policy
-            backend = sns_backends[account_id][region_name]
-            for topic_arn in self.topics:
-                with contextlib.suppress(Exception):  # the topic is already deleted
-                    topic = backend.get_topic(topic_arn)
-                    topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
+            with contextlib.suppress(Exception):  # what it was put on is already deleted
+                remove(account_id, region_name, self.target)
 
-    return CloudFormationTopicPolicy
+    return CloudFormationResourcePolicy
 
 
-def _bucket_policy_model() -> type[CloudFormationModel]:
-    class CloudFormationBucketPolicy(CloudFormationModel):
-        project_patch = True
+def _put_topic_policy(account_id: str, region_name: str, properties: dict[str, Any]) -> list[str]:
+    backend = sns_backends[account_id][region_name]
+    for topic_arn in properties["Topics"]:
+        backend.get_topic(topic_arn).policy = json.dumps(properties["PolicyDocument"])
+    return list(properties["Topics"])
 
-        def __init__(self, policy_id: str, bucket: str) -> None:
-            self.policy_id, self.bucket = policy_id, bucket
 
-        @property
-        def physical_resource_id(self) -> str:
-            return self.policy_id
+def _remove_topic_policy(account_id: str, region_name: str, topics: list[str]) -> None:
+    """The topics go back to SNS's default policy."""
+    backend = sns_backends[account_id][region_name]
+    for topic_arn in topics:
+        topic = backend.get_topic(topic_arn)
+        topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
 
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return ""
 
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::S3::BucketPolicy"
+def _put_bucket_policy(account_id: str, region_name: str, properties: dict[str, Any]) -> str:
+    backend = s3_backends[account_id][get_partition(region_name)]
+    backend.put_bucket_policy(properties["Bucket"], json.dumps(properties["PolicyDocument"]).encode())
+    return str(properties["Bucket"])
 
-        @classmethod
-        def create_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-        ) -> CloudFormationBucketPolicy:
-            p = cloudformation_json["Properties"]
-            backend = s3_backends[account_id][get_partition(region_name)]
-            backend.put_bucket_policy(p["Bucket"], json.dumps(p["PolicyDocument"]).encode())
-            return cls(resource_name, p["Bucket"])
 
-        @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: CloudFormationBucketPolicy,
-            new_resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-        ) -> CloudFormationBucketPolicy:
-            if cloudformation_json["Properties"]["Bucket"] != original_resource.bucket:
-                original_resource.delete(account_id, region_name)
-            return cls.create_from_cloudformation_json(
-                original_resource.policy_id, cloudformation_json, account_id, region_name
-            )
-
-        def delete(self, account_id: str, region_name: str) -> None:
-            with contextlib.suppress(Exception):  # the bucket is already deleted
-                s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.bucket)
-
-    return CloudFormationBucketPolicy
+def _remove_bucket_policy(account_id: str, region_name: str, bucket: str) -> None:
+    s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(bucket)
 
 
 def resource_policies_in_stacks() -> Undo:
@@ -693,7 +667,10 @@ def resource_policies_in_stacks() -> Undo:
     CloudFormation model for either type, so a stack's policies are skipped while the stack reports
     success (the alarm topic keeps SNS's default policy, the capture bucket has none). Add both,
     backed by moto's topic Policy attribute and put_bucket_policy/delete_bucket_policy."""
-    return _add_models(_topic_policy_model(), _bucket_policy_model())
+    return _add_models(
+        _resource_policy_model("AWS::SNS::TopicPolicy", _put_topic_policy, _remove_topic_policy),
+        _resource_policy_model("AWS::S3::BucketPolicy", _put_bucket_policy, _remove_bucket_policy),
+    )
 
 
 TLS_REQUEST = {"aws:SecureTransport": "true"}
