@@ -5,8 +5,11 @@ tests/test_moto_patches.py that shows moto's own behaviour first and then the co
 Upstream state: read in getmoto/moto at commit 0af643a (2026-08-22); none of these is fixed there.
 Upstream references, where one was found: getmoto/moto PR 7121 (2023) says moto's stack updates do
 not honour dependencies between resources (the reason for `updates_follow_references`); issue 3032 /
-PR 3033 fixed change-set *descriptions*, not the outputs after execution. For the others no upstream
-issue or pull request was found (searched in November 2026).
+PR 3033 fixed change-set *descriptions*, not the outputs after execution; moto's own
+`execute_change_set` says "TODO: handle execution errors and implement rollback" (the reason for
+`failed_updates_roll_back`); PR 5082 added `update_endpoint_weights_and_capacities`, and moto still has
+no UpdateEndpoint (`endpoint_updates_in_place`). For the others no upstream issue or pull request was
+found (searched in November 2026).
 """
 
 from __future__ import annotations
@@ -280,8 +283,8 @@ def sagemaker_replacement_deletes_the_old_after_the_update() -> Undo:
     """AWS::SageMaker::Model and ::EndpointConfig replacements: moto deletes the old resource before
     it creates the new one, so the Endpoint (until it is moved) points at a config that no longer
     exists. CloudFormation creates the replacement, updates dependents (UpdateEndpoint), and deletes
-    the old resource in its clean-up phase after the update succeeded. (A failed update is not rolled
-    back: moto has no rollback, and neither does this patch.)"""
+    the old resource in its clean-up phase after the update succeeded (a failed update keeps the
+    old one: failed_updates_roll_back)."""
     originals = {cls: cls.__dict__["update_from_cloudformation_json"] for cls in (Model, FakeEndpointConfig)}
     original_update = parsing.ResourceMap.__dict__["update"]
 
