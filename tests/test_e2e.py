@@ -102,9 +102,16 @@ def test_make_deploy_brings_up_every_environment(emulator: tuple[Emulator, Emula
     dashboards = [line for line in lines if "AWS::CloudWatch::Dashboard" in line]
     assert len(dashboards) == 3  # one per environment, created by moto and read back with get_dashboard
     assert all(line.rstrip().endswith("yes") for line in dashboards)
-    targets = [line for line in lines if "AWS::ApplicationAutoScaling::ScalableTarget" in line]
-    assert len(targets) == 3
-    assert all(line.rstrip().endswith("not emulated") for line in targets)
+    # staging 1 and prod 2 of each; created through tools/moto_patches.py, compared with the templates
+    for kind in ("ApplicationAutoScaling::ScalableTarget", "ApplicationAutoScaling::ScalingPolicy"):
+        rows = [line for line in lines if f"AWS::{kind}" in line]
+        assert len(rows) == 3
+        assert all(line.rstrip().endswith("yes") for line in rows)
+    for kind in ("SNS::TopicPolicy", "S3::BucketPolicy"):
+        rows = [line for line in lines if f"AWS::{kind}" in line]
+        assert len(rows) == 2
+        assert all(line.rstrip().endswith("yes") for line in rows)
+    assert re.search(r"\d+ resources: \d+ landed as synthesized, 0 not emulated", output)
     for model in (line for line in lines if "AWS::SageMaker::Model" in line):
         assert model.rstrip().endswith("yes")
     assert re.search(r"\d+ resources: \d+ landed as synthesized, \d+ not emulated", output)
@@ -299,6 +306,98 @@ def test_day_two_plain_cli_update_moves_dev_to_its_successor(emulator: tuple[Emu
     destroy = plain_cli(endpoint, "destroy", "SageMakerEI-dev", "--force")
     assert destroy.returncode == 0, destroy.stderr[-4000:]
     assert sagemaker_resources("dev") == []
+
+
+STAGING_DAY2_APP = f"{sys.executable} tests/apps/staging_day2.py"
+
+
+def staging_endpoint() -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """staging's endpoint name, its (only) variant as described, and that variant in the config it serves."""
+    client = session("staging").client("sagemaker")
+    name = outputs("staging")["ImageClassifierEndpointName"]
+    described = client.describe_endpoint(EndpointName=name)
+    assert described["EndpointStatus"] == "InService"
+    (variant,) = described["ProductionVariants"]
+    (configured,) = client.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])[
+        "ProductionVariants"
+    ]
+    return described["EndpointConfigName"], variant, configured
+
+
+def staging_state() -> tuple[set[str], set[str], list[tuple[str, int, int]]]:
+    """staging's endpoint configs, models, and scalable targets (resource id, min, max)."""
+    client = session("staging").client("sagemaker")
+    scaling = session("staging").client("application-autoscaling")
+    targets = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    return (
+        {c["EndpointConfigName"] for c in client.list_endpoint_configs()["EndpointConfigs"]},
+        {m["ModelName"] for m in client.list_models()["Models"]},
+        [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets],
+    )
+
+
+def deploy_staging_variant(endpoint: EmulatorEndpoint, *context: str) -> subprocess.CompletedProcess[str]:
+    """`npx cdk deploy SageMakerEI-staging` of the day-2 app variant, with the CLI's defaults (change sets)."""
+    options = [arg for c in context for arg in ("-c", c)]
+    return plain_cli(
+        endpoint, "deploy", "SageMakerEI-staging", "--app", STAGING_DAY2_APP, *options, "--require-approval", "never"
+    )
+
+
+def test_day_two_on_autoscaled_staging_retains_capacity_rolls_back_what_aws_refuses_and_follows_the_documented_path(
+    emulator: tuple[Emulator, EmulatorEndpoint],
+) -> None:
+    _, endpoint = emulator
+    first = run_tool("tools.deploy", "deploy", "--emulator-url", endpoint.url, "--env", "staging")
+    assert first.returncode == 0, (first.stdout.decode() + first.stderr.decode())[-4000:]
+    first_config, _, _ = staging_endpoint()
+    name = outputs("staging")["ImageClassifierEndpointName"]
+    # auto scaling moves the variant from its initial 2 instances to 3
+    session("staging").client("sagemaker").update_endpoint_weights_and_capacities(
+        EndpointName=name,
+        DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "DesiredInstanceCount": 3, "DesiredWeight": 1.0}],
+    )
+
+    # 1. a larger accelerator: a new endpoint config; the endpoint moves to it and keeps its 3 instances
+    bigger = deploy_staging_variant(endpoint, "accelerator=ml.eia2.large")
+    assert bigger.returncode == 0, bigger.stderr[-4000:]
+    config, variant, configured = staging_endpoint()
+    assert config != first_config
+    assert (configured["InstanceType"], configured["AcceleratorType"]) == ("ml.c5.xlarge", "ml.eia2.large")
+    assert (configured["InitialInstanceCount"], variant["CurrentInstanceCount"]) == (2, 3)  # retained
+    configs, models, targets = staging_state()
+    assert configs == {config}  # the old config is gone
+    assert targets == [(f"endpoint/{name}/variant/AllTraffic", 1, 4)]
+
+    # 2. successor mode straight away changes the instance type of an autoscaled variant: SageMaker
+    # refuses it, and CloudFormation rolls the update back
+    refused = deploy_staging_variant(endpoint, "accelerator=ml.eia2.large", "accelerator_mode=successor")
+    assert refused.returncode != 0
+    assert "UPDATE_ROLLBACK_COMPLETE" in refused.stdout + refused.stderr
+    assert "registered for auto scaling" in refused.stdout + refused.stderr
+    (stack,) = session("staging").client("cloudformation").describe_stacks(StackName="SageMakerEI-staging")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert staging_endpoint()[0] == config  # back on its previous config
+    assert staging_endpoint()[1]["CurrentInstanceCount"] == 3
+    assert staging_state() == (configs, models, targets)  # the previous config and model kept, nothing new left
+
+    # 3. the documented path (tools/update_rules.py): autoscaling off, then successor, then autoscaling back
+    for step in ("autoscaling=off", "autoscaling=off accelerator_mode=successor", "accelerator_mode=successor"):
+        result = deploy_staging_variant(endpoint, *step.split())
+        assert result.returncode == 0, f"{step}: {result.stderr[-4000:]}"
+        if step == "autoscaling=off":
+            assert staging_state()[2] == []  # deregistered
+    config, variant, configured = staging_endpoint()
+    assert (configured["InstanceType"], "AcceleratorType" in configured) == ("ml.g4dn.xlarge", False)
+    assert staging_state()[0] == {config}
+    assert staging_state()[2] == [(f"endpoint/{name}/variant/AllTraffic", 1, 4)]
+
+    destroy = plain_cli(endpoint, "destroy", "SageMakerEI-staging", "--app", STAGING_DAY2_APP, "--force")
+    assert destroy.returncode == 0, destroy.stderr[-4000:]
+    assert sagemaker_resources("staging") == []
+    assert staging_state()[2] == []
+    alarms = session("staging").client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert alarms == []
 
 
 def test_the_emulator_is_gone_after_stop(emulator: tuple[Emulator, EmulatorEndpoint]) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from tests.test_moto_patches import ALARM, POLICIES, autoscaled_endpoint_template
+from tools import moto_patches
 from tools.assembly import SynthesizedStack
 from tools.verify import verify_endpoints, verify_resources
 
@@ -125,13 +129,92 @@ def resource_stack(*types: tuple[str, str]) -> SynthesizedStack:
 def test_what_moto_cannot_hold_is_not_emulated_never_yes() -> None:
     stack = resource_stack(
         ("Model", "AWS::SageMaker::Model"),
-        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),
+        ("Component", "AWS::SageMaker::InferenceComponent"),  # moto has no CloudFormation model for it
+        ("Target", "AWS::ApplicationAutoScaling::ScalableTarget"),  # one tools/moto_patches.py adds
         ("Lost", "AWS::SageMaker::Model"),
     )
     on_emulator = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=True)}
-    assert on_emulator == {"Model": "yes", "Target": "not emulated", "Lost": "NO: not in the deployed stack"}
+    assert on_emulator == {
+        "Model": "yes",
+        "Component": "not emulated",
+        "Target": "NO: not in the deployed stack",
+        "Lost": "NO: not in the deployed stack",
+    }
     on_aws = {c.logical_id: c.result for c in verify_resources([stack], lambda _: FakeStackAws(), emulator=False)}
-    assert on_aws["Target"] == "NO: not in the deployed stack"
+    assert on_aws["Component"] == "NO: not in the deployed stack"
+
+
+# ---- properties read back through the services' APIs, on moto with this project's patches ----------------
+
+# an autoscaled endpoint, a topic and a bucket with policies, and an alarm, as tests/test_moto_patches.py deploys them
+LANDED_TEMPLATE: dict[str, Any] = {
+    "Resources": json.loads(autoscaled_endpoint_template("ml.m5.large"))["Resources"]
+    | POLICIES["Resources"]
+    | ALARM["Resources"]
+}
+
+
+@pytest.fixture
+def landed_stack() -> Iterator[tuple[SynthesizedStack, Any]]:
+    undo = moto_patches.apply_all()
+    try:
+        with mock_aws():
+            session = boto3.session.Session(region_name="us-east-1")
+            session.client("cloudformation").create_stack(StackName="Stack", TemplateBody=json.dumps(LANDED_TEMPLATE))
+            yield SynthesizedStack(name="Stack", account=None, region="us-east-1", template=LANDED_TEMPLATE), session
+    finally:
+        undo()
+
+
+def test_every_resource_of_a_stack_landed_with_its_properties(landed_stack: tuple[SynthesizedStack, Any]) -> None:
+    stack, session = landed_stack
+    results = {c.logical_id: c.result for c in verify_resources([stack], lambda _: session, emulator=True)}
+    assert results == dict.fromkeys(LANDED_TEMPLATE["Resources"], "yes")
+
+
+def test_properties_that_differ_from_the_template_are_reported(landed_stack: tuple[SynthesizedStack, Any]) -> None:
+    stack, session = landed_stack
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in session.client("cloudformation").list_stack_resources(StackName="Stack")["StackResourceSummaries"]
+    }
+    scaling = session.client("application-autoscaling")
+    (target,) = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    scaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=target["ResourceId"],
+        ScalableDimension=target["ScalableDimension"],
+        MaxCapacity=6,
+    )
+    allow = json.dumps({"Statement": [{"Sid": "Open", "Effect": "Allow", "Action": "sns:Publish"}]})
+    session.client("sns").set_topic_attributes(TopicArn=physical["Topic"], AttributeName="Policy", AttributeValue=allow)
+    session.client("s3").delete_bucket_policy(Bucket=physical["Bucket"])
+    cloudwatch = session.client("cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms()["MetricAlarms"]
+    cloudwatch.put_metric_alarm(
+        **{
+            k: alarm[k]
+            for k in (
+                "AlarmName",
+                "MetricName",
+                "Namespace",
+                "ComparisonOperator",
+                "EvaluationPeriods",
+                "Period",
+                "Statistic",
+            )
+        },
+        Threshold=5.0,
+    )
+    results = {c.logical_id: c.result for c in verify_resources([stack], lambda _: session, emulator=True)}
+    assert results["Target"] == "NO: MaxCapacity 6, template 4"
+    assert results["TopicPolicy"] == (
+        f"NO: {physical['Topic']}: statements [('Open', 'Allow', ('sns:Publish',))], "
+        "template [('TlsOnly', 'Deny', ('sns:Publish',))]"
+    )
+    assert results["BucketPolicy"].startswith("NO: NoSuchBucketPolicy")
+    assert results["Alarm"] == "NO: Threshold 5.0, template 1.0"
+    assert results["Policy"] == "yes"
 
 
 @mock_aws

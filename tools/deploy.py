@@ -201,7 +201,9 @@ def deploy(args: argparse.Namespace) -> int:
         resources = verify.verify_resources(stacks, sessions, emulator=target == "emulator")
         print()
         print(format_table(verify.RESOURCE_COLUMNS, verify.resource_rows(resources)))
-        counts = {r: sum(c.result == r for c in resources) for r in ("yes", verify.NOT_EMULATED, "not checked")}
+        counts = {
+            r: sum(c.result.startswith(r) for c in resources) for r in ("yes", verify.NOT_EMULATED, "not checked")
+        }
         print(
             f"{len(resources)} resources: {counts['yes']} landed as synthesized, "
             f"{counts[verify.NOT_EMULATED]} not emulated (moto cannot hold them), {counts['not checked']} not checked"

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tools.assembly import SynthesizedStack
+from tools.landed_properties import COMPARISONS, Landed, Unresolved, name_of
 from tools.synth_summary import endpoint_label
 
 ENDPOINT = "AWS::SageMaker::Endpoint"
@@ -38,11 +39,6 @@ class VariantCheck:
     @property
     def ok(self) -> bool:
         return not self.problem
-
-
-def name_of(physical_id: str) -> str:
-    """A SageMaker resource's name from its physical id (CloudFormation answers the ARN)."""
-    return physical_id.split("/")[-1] if physical_id.startswith("arn:") else physical_id
 
 
 def referenced_id(value: Any) -> str | None:
@@ -179,10 +175,6 @@ def _key(session: Any, physical: str) -> str:
     return "" if physical in {k["KeyId"] for k in session.client("kms").list_keys()["Keys"]} else "no such key"
 
 
-def _alarm(session: Any, physical: str) -> str:
-    return "" if session.client("cloudwatch").describe_alarms(AlarmNames=[physical])["MetricAlarms"] else "no alarm"
-
-
 def _dashboard(session: Any, physical: str) -> str:
     # Ref of a dashboard is its name; the body must be there, with its widgets.
     body = session.client("cloudwatch").get_dashboard(DashboardName=physical)["DashboardBody"]
@@ -199,9 +191,7 @@ PROBES: Mapping[str, Probe] = {
     "AWS::IAM::ManagedPolicy": _described("iam", "get_policy", "PolicyArn"),
     "AWS::KMS::Key": _key,
     "AWS::S3::Bucket": _described("s3", "head_bucket", "Bucket"),
-    "AWS::S3::BucketPolicy": _described("s3", "get_bucket_policy", "Bucket"),
     "AWS::SNS::Topic": _described("sns", "get_topic_attributes", "TopicArn"),
-    "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudWatch::Dashboard": _dashboard,
 }
 NOT_EMULATED = "not emulated"
@@ -232,6 +222,7 @@ def emulated_types() -> frozenset[str]:
 
 
 def check_resource(session: Any, resource_type: str, physical: str | None, *, emulator: bool) -> str:
+    """Whether the resource exists: through its service's API where PROBES knows how."""
     if not physical:
         if emulator and resource_type not in emulated_types():
             return NOT_EMULATED
@@ -246,10 +237,22 @@ def check_resource(session: Any, resource_type: str, physical: str | None, *, em
     return f"NO: {problem}" if problem else "yes"
 
 
+def compare_resource(landed: Landed, resource: Mapping[str, Any]) -> str:
+    """Whether the resource's properties landed as synthesized (tools/landed_properties.py)."""
+    try:
+        problem = COMPARISONS[resource["Type"]](landed, resource.get("Properties", {}))
+    except ClientError as error:
+        problem = f"{error.response.get('Error', {}).get('Code', 'error')} for {landed.physical}"
+    except Unresolved as unresolved:
+        return f"not checked (the template names {unresolved})"
+    return f"NO: {problem}" if problem else "yes"
+
+
 def verify_resources(
     stacks: Sequence[SynthesizedStack], session_for: SessionFor, *, emulator: bool
 ) -> list[ResourceCheck]:
-    """One row per resource of every synthesized template: did it land, seen through its service's API."""
+    """One row per resource of every synthesized template: did it land, seen through its service's API,
+    and, for the types tools/landed_properties.py compares, with the template's properties."""
     checks = []
     for stack in stacks:
         session = session_for(stack)
@@ -257,7 +260,11 @@ def verify_resources(
         for logical_id, resource in stack.template["Resources"].items():
             if resource["Type"] == "AWS::CDK::Metadata":
                 continue
-            result = check_resource(session, resource["Type"], physical.get(logical_id), emulator=emulator)
+            if physical.get(logical_id) and resource["Type"] in COMPARISONS:
+                landed = Landed(session, physical[logical_id], stack.template["Resources"], physical)
+                result = compare_resource(landed, resource)
+            else:
+                result = check_resource(session, resource["Type"], physical.get(logical_id), emulator=emulator)
             label = endpoint_label(stack.template, logical_id, "(stack)")
             label = label if f"{label}EndpointName" in stack.template.get("Outputs", {}) else "(stack)"
             checks.append(ResourceCheck(stack.name, label, logical_id, resource["Type"], result))
