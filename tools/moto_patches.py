@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import botocore.session
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError
 from moto.cloudformation.models import ChangeSet, Stack
@@ -27,6 +28,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.models import ManagedPolicy, iam_backends
 from moto.kms.models import Key
+from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpointConfig, Model
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
@@ -393,6 +395,27 @@ def cloudwatch_alarms_in_stacks() -> Undo:
     return lambda: _set_model_list([])
 
 
+def sagemaker_instance_types_of_the_service_model() -> Undo:
+    """ProductionVariants' InstanceType: moto checks it against its own list (FakeEndpointConfig.
+    validate_instance_type), which lacks ml.g5, ml.g6, ml.inf2 and the m6i/c6i/r6i and newer hosts, so
+    an endpoint config on today's successor instances fails with a ValidationError SageMaker does not
+    raise. Check against SageMaker's service model instead (botocore's ProductionVariantInstanceType,
+    the enum the project's own validation reads too)."""
+    original = FakeEndpointConfig.__dict__["validate_instance_type"]
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    allowed = frozenset(model.shape_for("ProductionVariantInstanceType").enum)
+
+    def validate(self: FakeEndpointConfig, instance_type: str) -> None:
+        if instance_type not in allowed:
+            raise ValidationError(
+                message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                "Member must satisfy enum value set of ProductionVariantInstanceType"
+            )
+
+    FakeEndpointConfig.validate_instance_type = validate  # type: ignore[method-assign]
+    return lambda: setattr(FakeEndpointConfig, "validate_instance_type", original)
+
+
 PATCHES: tuple[Callable[[], Undo], ...] = (
     kms_key_cloudformation_tags,
     managed_policy_delete,
@@ -404,6 +427,7 @@ PATCHES: tuple[Callable[[], Undo], ...] = (
     updates_follow_references,
     sagemaker_replacement_deletes_the_old_after_the_update,
     cloudwatch_alarms_in_stacks,
+    sagemaker_instance_types_of_the_service_model,
 )
 
 

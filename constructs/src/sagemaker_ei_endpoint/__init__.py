@@ -11,13 +11,14 @@ from .endpoint import (
     EIEndpoint,
 )
 from .errors import EIEndpointPropsError
+from .families import NeuronModel, SuccessorFamily
 from .guardrails import DeploymentGuardrails, TrafficShift, TrafficShiftType
 from .image_catalog import BuiltinAlgorithm, EIFramework
 from .images import ContainerImage
 from .model_data import ModelData
 from .network import VpcPlacement
 from .successor import AcceleratorMode
-from .variants import ProductionVariant, ServerlessConfig
+from .variants import ProductionVariant, ServerlessConfig, ShadowVariant
 
 __all__ = [
     "SUCCESSOR_METADATA",
@@ -35,8 +36,11 @@ __all__ = [
     "EIEndpointPropsError",
     "EIFramework",
     "ModelData",
+    "NeuronModel",
     "ProductionVariant",
     "ServerlessConfig",
+    "ShadowVariant",
+    "SuccessorFamily",
     "TrafficShift",
     "TrafficShiftType",
     "VariantAutoscaling",
