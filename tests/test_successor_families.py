@@ -28,6 +28,7 @@ from stacks.environments import ENVIRONMENTS
 from tests.conftest import EndpointFactory, cdk_json_context, new_stack, variant
 from tools import cfn_lint_check
 from tools.review import posture
+from tools.synth_summary import variant_rows
 from tools.update_rules import update_findings
 
 SUCCESSOR = AcceleratorMode.SUCCESSOR
@@ -332,5 +333,7 @@ def test_a_shadow_by_context_lands_in_staging_lints_clean_and_shows_in_review() 
     assert rows[0][:2] == ("ImageClassifier", "shadow variant Shadow")
     assert rows[0][2].startswith("ml.c6i.xlarge x 1 (ImageClassifierShadowModel")
     assert rows[0][2].endswith("gets a copy of AllTraffic's traffic")
+    summary = [(r.variant, r.instance_type, r.weight) for r in variant_rows("SageMakerEI-staging", template)]
+    assert summary[1:] == [("Shadow (shadow)", "ml.c6i.xlarge", "copy")]
     # Adding the shadow leaves the autoscaled production variant as it was: nothing fails on AWS.
     assert update_findings(templates(env="staging")["staging"], template) == []

@@ -400,7 +400,8 @@ def sagemaker_instance_types_of_the_service_model() -> Undo:
     validate_instance_type), which lacks ml.g5, ml.g6, ml.inf2 and the m6i/c6i/r6i and newer hosts, so
     an endpoint config on today's successor instances fails with a ValidationError SageMaker does not
     raise. Check against SageMaker's service model instead (botocore's ProductionVariantInstanceType,
-    the enum the project's own validation reads too)."""
+    the enum the project's own validation reads too). Seen in moto 5.2.5; not compared with upstream
+    getmoto/moto, unlike the patches above."""
     original = FakeEndpointConfig.__dict__["validate_instance_type"]
     model = botocore.session.get_session().get_service_model("sagemaker")
     allowed = frozenset(model.shape_for("ProductionVariantInstanceType").enum)

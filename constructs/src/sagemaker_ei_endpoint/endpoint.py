@@ -408,7 +408,9 @@ class EIEndpoint(Construct):
         names = [v.variant_name for v in self.variants]
         if variant_name is None and len(names) == 1:
             return names[0]
-        names += [s.name for s in self.plan.shadow_variants]  # SageMaker reports shadow variants alike
+        # Shadow variants report the same invocation metrics per variant ("Monitor a shadow test",
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-view-monitor-edit-dashboard.html).
+        names += [s.name for s in self.plan.shadow_variants]
         if variant_name not in names:
             raise ValueError(f"variant_name: expected one of {names}, got {variant_name!r}")
         return variant_name
