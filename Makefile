@@ -85,7 +85,7 @@ BASE ?=
 BASELINE ?=
 review: setup ## write review/<env>.md: tables, diagram, structured diff against git HEAD (BASE=<ref>, or BASELINE=<dir> of stored templates)
 	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(MODE),--mode $(MODE)) \
-		$(if $(FAMILY),--family $(FAMILY)) $(if $(SHADOW),--shadow $(SHADOW))
+		$(if $(ENV),--env $(ENV)) $(if $(FAMILY),--family $(FAMILY)) $(if $(SHADOW),--shadow $(SHADOW))
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)

@@ -10,7 +10,8 @@ cannot show, a resource updated because a resource it references is replaced, is
 template's references and CloudFormation's registry schema (which properties are create-only).
 Every change row names the endpoint its resource belongs to.
 
-Usage: python -m tools.review [--base REF | --baseline DIR] [--mode MODE] [--family F] [--shadow F] [--out DIR]
+Usage: python -m tools.review [--base REF | --baseline DIR] [--env ENV] [--mode MODE] [--family F] [--shadow F]
+       [--out DIR]
 """
 
 from __future__ import annotations
@@ -556,12 +557,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--baseline", type=Path, help="stored templates as the baseline: a cloud assembly or <stack>.template.json"
     )
     parser.add_argument("--mode", choices=("elastic-inference", "successor"))
+    parser.add_argument("--env", help="review one environment (-c env), e.g. staging")
     parser.add_argument("--family", help="successor family (-c successor_family), e.g. cpu")
     parser.add_argument("--shadow", help="shadow variant family (-c shadow_family), e.g. cpu")
     parser.add_argument("--out", type=Path, default=ROOT / "review")
     parser.add_argument("--no-render", action="store_true", help="do not render the diagrams to PNG")
     args = parser.parse_args(argv)
-    chosen = {"accelerator_mode": args.mode, "successor_family": args.family, "shadow_family": args.shadow}
+    chosen = {
+        "env": args.env,
+        "accelerator_mode": args.mode,
+        "successor_family": args.family,
+        "shadow_family": args.shadow,
+    }
     context = {key: value for key, value in chosen.items() if value}
     paths = review(base=args.base, baseline_dir=args.baseline, out=args.out, context=context)
     print("\nreview reports:")
