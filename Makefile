@@ -15,7 +15,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ENV ?=
 MODE ?=
-CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE))
+FAMILY ?=
+SHADOW ?=
+CDK_CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(MODE),-c accelerator_mode=$(MODE)) \
+	$(if $(FAMILY),-c successor_family=$(FAMILY)) $(if $(SHADOW),-c shadow_family=$(SHADOW))
 
 .DEFAULT_GOAL := help
 .PHONY: help setup deploy destroy emulator-stop review synth synth-pipeline bench test snapshots lint typecheck catalog lock clean
@@ -24,6 +27,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: ENV=dev|staging|prod picks one environment;"
 	@echo "             MODE=elastic-inference|successor overrides every environment's accelerator mode;"
+	@echo "             FAMILY=gpu|gpu-g5|gpu-g6|cpu|inferentia2 picks the successors (MODE=successor);"
+	@echo "             SHADOW=<family> adds a shadow variant of that family (MODE=successor, ENV=dev or staging);"
 	@echo "             TARGET=emulator|aws, KEEP=1, PORT=N and APPROVAL=never|any-change|broadening for make deploy"
 
 # Every install is hash-locked: pip installs exactly the *.lock files (`make lock` writes them from the
@@ -63,7 +68,8 @@ TARGET ?= emulator
 KEEP ?=
 PORT ?=
 APPROVAL ?=
-DEPLOY_ARGS := --target $(TARGET) $(if $(ENV),--env $(ENV)) $(if $(MODE),--mode $(MODE)) $(if $(KEEP),--keep) \
+DEPLOY_ARGS := --target $(TARGET) $(if $(ENV),--env $(ENV)) $(if $(MODE),--mode $(MODE)) \
+	$(if $(FAMILY),--family $(FAMILY)) $(if $(KEEP),--keep) \
 	$(if $(PORT),--port $(PORT)) $(if $(APPROVAL),--approval $(APPROVAL))
 
 deploy: setup ## deploy every environment (ENV=prod for one) to a local emulator, verify and invoke it; TARGET=aws for AWS
@@ -78,7 +84,8 @@ emulator-stop: ## stop the emulator `make deploy KEEP=1` left running (only if i
 BASE ?=
 BASELINE ?=
 review: setup ## write review/<env>.md: tables, diagram, structured diff against git HEAD (BASE=<ref>, or BASELINE=<dir> of stored templates)
-	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(MODE),--mode $(MODE))
+	$(BIN)/python -m tools.review $(if $(BASE),--base $(BASE)) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(MODE),--mode $(MODE)) \
+		$(if $(ENV),--env $(ENV)) $(if $(FAMILY),--family $(FAMILY)) $(if $(SHADOW),--shadow $(SHADOW))
 
 synth: setup ## synthesize every environment (ENV=prod for one) and print a summary per environment
 	cdk synth --quiet $(CDK_CONTEXT)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 
-from sagemaker_ei_endpoint import AcceleratorMode
+from sagemaker_ei_endpoint import AcceleratorMode, ShadowVariant, SuccessorFamily
 
 from .endpoint_stack import EndpointStack
 from .environments import ENVIRONMENTS, PIPELINE, Environment, PipelineSettings, select_environments
@@ -33,6 +33,10 @@ def build_app(
 
     - ``env``: build only that environment;
     - ``accelerator_mode``: override every environment's mode;
+    - ``successor_family``: what every environment's successors are (gpu, gpu-g5, gpu-g6, cpu,
+      inferentia2); successor mode only;
+    - ``shadow_family``: give every endpoint a shadow variant "Shadow" of that family (successor mode,
+      endpoints with one production variant only: dev and staging, not prod);
     - ``deploy_account``: put every environment into this one account, keeping its region (e.g. a
       single sandbox account; the local emulator no longer needs it: it holds every account);
     - ``dashboard``: ``false`` leaves every environment's dashboard out (``true`` puts it in);
@@ -43,6 +47,19 @@ def build_app(
     mode = app.node.try_get_context("accelerator_mode")
     if mode is not None:
         selected = tuple(dataclasses.replace(env, accelerator_mode=AcceleratorMode.of(mode)) for env in selected)
+    family = app.node.try_get_context("successor_family")
+    if family is not None:
+        chosen = SuccessorFamily.of(str(family))
+        if not any(env.accelerator_mode is AcceleratorMode.SUCCESSOR for env in selected):
+            raise ValueError(
+                f"successor_family: {family!r} applies in successor mode only, and no selected environment is "
+                "in it; add -c accelerator_mode=successor"
+            )
+        selected = tuple(dataclasses.replace(env, successor_family=chosen) for env in selected)
+    shadow = app.node.try_get_context("shadow_family")
+    if shadow is not None:
+        shadow_family = SuccessorFamily.of(str(shadow), "shadow_family")
+        selected = tuple(with_shadow(env, shadow_family) for env in selected)
     account = app.node.try_get_context("deploy_account")
     if account is not None:
         if not (isinstance(account, str) and account.isdigit() and len(account) == 12):
@@ -70,6 +87,25 @@ def context_flag(name: str, value: object) -> bool:
     if text not in ("true", "false"):
         raise ValueError(f"{name}: expected true or false, got {value!r}")
     return text == "true"
+
+
+SHADOW_VARIANT_NAME = "Shadow"
+
+
+def with_shadow(environment: Environment, family: SuccessorFamily) -> Environment:
+    """``environment`` with a shadow variant of ``family`` beside the production variant of every endpoint."""
+    endpoints = []
+    for settings in environment.endpoints:
+        if len(settings.variants) != 1:
+            raise ValueError(
+                f"shadow_family: {environment.name}'s {settings.construct_id} has {len(settings.variants)} "
+                "production variants and SageMaker allows a shadow variant beside exactly one; "
+                "select another environment (-c env=staging)"
+            )
+        shadow = ShadowVariant(variant_name=SHADOW_VARIANT_NAME, successor_family=family)
+        variants = (dataclasses.replace(settings.variants[0], shadow=shadow),)
+        endpoints.append(dataclasses.replace(settings, variants=variants))
+    return dataclasses.replace(environment, endpoints=tuple(endpoints))
 
 
 class PipelineSettingsError(ValueError):

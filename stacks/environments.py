@@ -18,7 +18,9 @@ from sagemaker_ei_endpoint import (
     DataCapture,
     DeploymentGuardrails,
     EIFramework,
+    NeuronModel,
     ProductionVariant,
+    SuccessorFamily,
     TrafficShift,
     VariantAutoscaling,
 )
@@ -45,6 +47,7 @@ class EndpointSettings:
     image_runs_unchanged_on_successor: bool = False
     data_capture: DataCapture | None = None
     deployment: DeploymentGuardrails | None = None
+    neuron_model: NeuronModel | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +58,8 @@ class Environment:
     (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION); when those are unset too, the stack is
     environment-agnostic and image accounts come from a region-keyed mapping.
     ``accelerator_mode`` says whether the endpoints carry EI accelerators or deploy their
-    successors; ``-c accelerator_mode=successor`` overrides it for every environment.
+    successors; ``-c accelerator_mode=successor`` overrides it for every environment, and
+    ``successor_family`` (``-c successor_family=...``) picks what the successors are.
     ``pipeline_stage_account`` is where the delivery pipeline deploys an environment whose
     ``account`` is None (dev follows the CLI's account for direct deploys, but never lands in the
     pipeline's tooling account).
@@ -71,6 +75,7 @@ class Environment:
     region: str | None
     endpoints: tuple[EndpointSettings, ...]
     accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE
+    successor_family: SuccessorFamily = SuccessorFamily.GPU
     tags: Mapping[str, str] = field(default_factory=dict)
     pipeline_stage_account: str | None = None
     dashboard: bool = True

@@ -23,6 +23,7 @@ from sagemaker_ei_endpoint import (
     EIEndpoint,
     EIEndpointPropsError,
     EIFramework,
+    NeuronModel,
     ProductionVariant,
     TrafficShift,
     VariantAutoscaling,
@@ -214,7 +215,7 @@ def test_guardrails_on_an_ei_endpoint_are_warned_about_once(make_endpoint: Endpo
 def test_guardrails_on_an_inf1_successor_are_warned_about(make_endpoint: EndpointFactory) -> None:
     inf1 = [variant(successor_instance_type="ml.inf1.xlarge")]
     stack, _ = make_endpoint(
-        accelerator_mode=SUCCESSOR, variants=inf1, deployment=LINEAR, successor_image=MXNET, image=MXNET
+        accelerator_mode=SUCCESSOR, variants=inf1, deployment=LINEAR, neuron_model=NeuronModel(image=MXNET), image=MXNET
     )
     (warning,) = warnings(stack, WARNING_GUARDRAILS_IGNORED)
     assert "Inf1" in warning

@@ -626,3 +626,35 @@ def test_a_resource_removed_then_added_again_is_not_created_by_moto_and_is_patch
     with mock_aws():
         ((resource_id, low, high),) = remove_then_restore_autoscaling()
         assert (resource_id.endswith("/variant/AllTraffic"), low, high) == (True, 1, 4)
+
+
+def create_endpoint_config(instance_type: str) -> str:
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    if not client.list_models()["Models"]:
+        role = "arn:aws:iam::123456789012:role/sagemaker"
+        client.create_model(ModelName="m", ExecutionRoleArn=role, PrimaryContainer={"Image": "image:1"})
+    variant = {"VariantName": "AllTraffic", "ModelName": "m", "InstanceType": instance_type, "InitialInstanceCount": 1}
+    client.create_endpoint_config(
+        EndpointConfigName=f"c-{instance_type.replace('.', '-')}", ProductionVariants=[variant]
+    )
+    config = client.describe_endpoint_config(EndpointConfigName=f"c-{instance_type.replace('.', '-')}")
+    return str(config["ProductionVariants"][0]["InstanceType"])
+
+
+@mock_aws
+@pytest.mark.parametrize("instance_type", ["ml.g5.xlarge", "ml.g6.xlarge", "ml.inf2.xlarge", "ml.c6i.xlarge"])
+def test_current_successor_instances_are_refused_by_moto_and_accepted_patched(
+    patched: Callable[..., None], instance_type: str
+) -> None:
+    with pytest.raises(ClientError, match=r"failed to satisfy constraint"):
+        create_endpoint_config(instance_type)
+    patched(moto_patches.sagemaker_instance_types_of_the_service_model)
+    assert create_endpoint_config(instance_type) == instance_type
+
+
+@mock_aws
+def test_an_instance_type_sagemaker_does_not_know_is_still_refused_patched(patched: Callable[..., None]) -> None:
+    patched(moto_patches.sagemaker_instance_types_of_the_service_model)
+    assert create_endpoint_config("ml.g4dn.xlarge") == "ml.g4dn.xlarge"
+    with pytest.raises(ClientError, match=r"'ml\.eia2\.medium' at 'instanceType' failed to satisfy constraint"):
+        create_endpoint_config("ml.eia2.medium")

@@ -25,9 +25,11 @@ from sagemaker_ei_endpoint import (
     ContainerImage,
     EIEndpointPropsError,
     EIFramework,
+    NeuronModel,
+    SuccessorFamily,
 )
 from sagemaker_ei_endpoint.successor import successor_instance_type
-from sagemaker_ei_endpoint.successor_table import SUCCESSOR_INSTANCE_TYPES
+from sagemaker_ei_endpoint.successor_table import FAMILY_SIZES, SUCCESSOR_INSTANCE_TYPES, successor_table
 from stacks.app_builder import build_app
 from stacks.environments import ENVIRONMENTS
 from tests.conftest import ROOT, EndpointFactory, cdk_json_context, new_stack, variant
@@ -130,7 +132,7 @@ def test_variant_override_wins_over_the_table(make_endpoint: EndpointFactory) ->
 def test_unknown_host_without_override_is_refused_naming_the_field(make_endpoint: EndpointFactory) -> None:
     stack = new_stack()
     with pytest.raises(
-        EIEndpointPropsError, match=r"variants\[0\].instance_type: no successor known for 'ml.r5.24xlarge'"
+        EIEndpointPropsError, match=r"variants\[0\].instance_type: no gpu successor known for 'ml.r5.24xlarge'"
     ):
         make_endpoint(stack=stack, accelerator_mode=SUCCESSOR, variants=[variant(instance_type="ml.r5.24xlarge")])
     assert stack.node.children == []
@@ -197,13 +199,17 @@ def test_own_ecr_image_successor_error_names_the_repository(make_endpoint: Endpo
         )
 
 
-def test_inferentia_successor_needs_a_neuron_image(make_endpoint: EndpointFactory) -> None:
+def test_inferentia_successor_needs_a_neuron_model(make_endpoint: EndpointFactory) -> None:
     inf = [variant(successor_instance_type="ml.inf1.xlarge")]
-    with pytest.raises(EIEndpointPropsError, match=r"successor_image: \['ml.inf1.xlarge'\] run only Neuron-compiled"):
-        make_endpoint(accelerator_mode=SUCCESSOR, variants=inf)
     neuron = ContainerImage.from_registry("123456789012.dkr.ecr.us-east-1.amazonaws.com/neuron-model:1")
-    stack, _ = make_endpoint(accelerator_mode=SUCCESSOR, variants=inf, successor_image=neuron)
+    # A Neuron image alone is not enough: the model must be compiled with AWS Neuron too.
+    with pytest.raises(
+        EIEndpointPropsError, match=r"neuron_model: \['ml.inf1.xlarge'\] run only models compiled with AWS Neuron"
+    ):
+        make_endpoint(accelerator_mode=SUCCESSOR, variants=inf, successor_image=neuron)
+    stack, endpoint = make_endpoint(accelerator_mode=SUCCESSOR, variants=inf, neuron_model=NeuronModel(image=neuron))
     assert deployed(stack) == [("AllTraffic", "ml.inf1.xlarge")]
+    assert endpoint.image_uri.endswith("neuron-model:1")
 
 
 def test_mixed_gpu_and_cpu_successors_need_an_explicit_image(make_endpoint: EndpointFactory) -> None:
@@ -241,19 +247,38 @@ def test_successor_image_region_is_checked_too(make_endpoint: EndpointFactory) -
         make_endpoint(accelerator_mode=SUCCESSOR, region="xx-east-9")
 
 
-def test_documented_mapping_table_is_generated_from_the_code() -> None:
+def documented_tables(document: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """family -> (EI host -> (successor, host spec)) as docs/successor.md shows them."""
+    tables: dict[str, dict[str, tuple[str, str]]] = {}
+    family = ""
+    for line in document.splitlines():
+        if line.startswith("#### Family `"):
+            family = line.split("`")[1]
+            tables[family] = {}
+        elif line.startswith("| `ml.") and family:
+            cells = [c.strip(" `") for c in line.split("|")[1:4]]
+            tables[family][cells[0]] = (cells[2], cells[1])
+    return tables
+
+
+def test_documented_mapping_tables_are_generated_from_the_code() -> None:
     generator = ROOT / "scripts" / "generate_successor_table.py"
     result = subprocess.run([sys.executable, str(generator), "--check"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    document = (ROOT / "docs" / "successor.md").read_text()
-    rows = [line for line in document.splitlines() if line.startswith("| `ml.")]
-    documented = {r.split("|")[1].strip(" `"): (r.split("|")[3].strip(" `"), r.split("|")[2].strip()) for r in rows}
-    assert documented == SUCCESSOR_INSTANCE_TYPES
+    documented = documented_tables((ROOT / "docs" / "successor.md").read_text())
+    assert documented == {family: successor_table(family) for family in FAMILY_SIZES}
+    assert documented["gpu"] == SUCCESSOR_INSTANCE_TYPES
+    assert set(documented) == {f.value for f in SuccessorFamily}
 
 
-def test_a_hand_edited_mapping_table_is_caught(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("row", "edited"), [("`ml.g4dn.4xlarge`", "`ml.g4dn.8xlarge`"), ("`ml.c6i.4xlarge`", "`ml.c6i.8xlarge`")]
+)
+def test_a_hand_edited_mapping_table_is_caught(tmp_path: Path, row: str, edited: str) -> None:
     stale = tmp_path / "successor.md"
-    stale.write_text((ROOT / "docs" / "successor.md").read_text().replace("`ml.g4dn.4xlarge`", "`ml.g4dn.8xlarge`"))
+    document = (ROOT / "docs" / "successor.md").read_text()
+    assert row in document
+    stale.write_text(document.replace(row, edited))
     generator = ROOT / "scripts" / "generate_successor_table.py"
     check = subprocess.run([sys.executable, str(generator), "--check", "--doc", str(stale)], check=False)
     assert check.returncode == 1

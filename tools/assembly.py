@@ -81,6 +81,14 @@ class VariantFacts:
 
 
 @dataclass(frozen=True)
+class ShadowFacts:
+    name: str
+    instance_type: str
+    instance_count: object
+    model: str  # logical id of the model it runs
+
+
+@dataclass(frozen=True)
 class EndpointFacts:
     label: str  # the construct id, e.g. ImageClassifier: the prefix of all its resources' logical ids
     logical_id: str
@@ -88,6 +96,7 @@ class EndpointFacts:
     mode: str  # "elastic-inference" or "successor"
     image_change: str  # "<EI image> -> <successor image>" in successor mode, else ""
     variants: tuple[VariantFacts, ...]
+    shadow_variants: tuple[ShadowFacts, ...] = ()
 
 
 def construct_id(logical_id: str) -> str:
@@ -151,6 +160,15 @@ def endpoints(template: Mapping[str, Any]) -> list[EndpointFacts]:
                         autoscaling=scaling.get((logical_id, v["VariantName"]), "off"),
                     )
                     for v in config.get("Properties", {}).get("ProductionVariants", [])
+                ),
+                shadow_variants=tuple(
+                    ShadowFacts(
+                        name=v["VariantName"],
+                        instance_type=readable(v.get("InstanceType", "-")),
+                        instance_count=v.get("InitialInstanceCount", "-"),
+                        model=_ref_id(v.get("ModelName")),
+                    )
+                    for v in config.get("Properties", {}).get("ShadowProductionVariants", [])
                 ),
             )
         )

@@ -51,12 +51,14 @@ def cdk(args: Sequence[str], env: Mapping[str, str]) -> None:
         raise DeployError(f"`cdk {args[0]}` failed with exit code {result.returncode} (its output is above)")
 
 
-def synth_context(*, target: str, env_name: str | None, mode: str | None) -> list[str]:
+def synth_context(*, target: str, env_name: str | None, mode: str | None, family: str | None = None) -> list[str]:
     context = []
     if env_name:
         context += ["-c", f"env={env_name}"]
     if mode:
         context += ["-c", f"accelerator_mode={mode}"]
+    if family:
+        context += ["-c", f"successor_family={family}"]
     return context
 
 
@@ -179,7 +181,7 @@ def deploy(args: argparse.Namespace) -> int:
         # `make destroy` must keep finding what is actually deployed.
         staged = ASSEMBLY.with_name(ASSEMBLY.name + ".next")
         shutil.rmtree(staged, ignore_errors=True)
-        context = synth_context(target=target, env_name=args.env, mode=args.mode)
+        context = synth_context(target=target, env_name=args.env, mode=args.mode, family=args.family)
         cdk(["synth", "--quiet", "--output", str(staged), *context], base_env)
         stacks = read_stacks(staged)
 
@@ -270,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--target", choices=("emulator", "aws"), default="emulator")
     parser.add_argument("--env", help="deploy one environment (default: all)")
     parser.add_argument("--mode", choices=("elastic-inference", "successor"), help="override the accelerator mode")
+    parser.add_argument("--family", help="the successor family with --mode successor (gpu, gpu-g5, gpu-g6, cpu, ...)")
     parser.add_argument("--keep", action="store_true", help="leave the emulator running at the end")
     parser.add_argument("--emulator-url", help="use this running emulator (http://localhost:PORT) instead")
     parser.add_argument("--port", type=int, help="start the emulator on this loopback port (default: a free one)")

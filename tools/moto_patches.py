@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import botocore.session
 from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy, applicationautoscaling_backends
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, UnformattedGetAttTemplateException
@@ -953,6 +954,29 @@ ADDED_TYPES = frozenset(
     }
 )
 
+
+def sagemaker_instance_types_of_the_service_model() -> Undo:
+    """ProductionVariants' InstanceType: moto checks it against its own list (FakeEndpointConfig.
+    validate_instance_type), which lacks ml.g5, ml.g6, ml.inf2 and the m6i/c6i/r6i and newer hosts, so
+    an endpoint config on today's successor instances fails with a ValidationError SageMaker does not
+    raise. Check against SageMaker's service model instead (botocore's ProductionVariantInstanceType,
+    the enum the project's own validation reads too). Seen in moto 5.2.5; not compared with upstream
+    getmoto/moto, unlike the patches above."""
+    original = FakeEndpointConfig.__dict__["validate_instance_type"]
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    allowed = frozenset(model.shape_for("ProductionVariantInstanceType").enum)
+
+    def validate(self: FakeEndpointConfig, instance_type: str) -> None:
+        if instance_type not in allowed:
+            raise SageMakerValidationError(
+                message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                "Member must satisfy enum value set of ProductionVariantInstanceType"
+            )
+
+    FakeEndpointConfig.validate_instance_type = validate  # type: ignore[method-assign]
+    return lambda: setattr(FakeEndpointConfig, "validate_instance_type", original)
+
+
 PATCHES: tuple[Callable[[], Undo], ...] = (
     kms_key_cloudformation_tags,
     managed_policy_delete,
@@ -970,6 +994,7 @@ PATCHES: tuple[Callable[[], Undo], ...] = (
     endpoint_updates_in_place,
     removed_resources_are_forgotten,
     failed_updates_roll_back,
+    sagemaker_instance_types_of_the_service_model,
 )
 
 

@@ -11,7 +11,8 @@ references is replaced, is added from the template's references and CloudFormati
 schema (which properties are create-only).
 Every change row names the endpoint its resource belongs to.
 
-Usage: python -m tools.review [--base REF | --baseline DIR] [--mode MODE] [--out DIR]
+Usage: python -m tools.review [--base REF | --baseline DIR] [--env ENV] [--mode MODE] [--family F] [--shadow F]
+       [--out DIR]
 """
 
 from __future__ import annotations
@@ -98,6 +99,15 @@ def posture(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     for endpoint in facts:
         props = configs.get(endpoint.config_id, {}).get("Properties", {})
         rows.append((endpoint.label, "accelerator mode", endpoint.mode))
+        source = ", ".join(v.name for v in endpoint.variants)
+        rows += [
+            (
+                endpoint.label,
+                f"shadow variant {s.name}",
+                f"{s.instance_type} x {s.instance_count} ({s.model}), gets a copy of {source}'s traffic",
+            )
+            for s in endpoint.shadow_variants
+        ]
         encryption = "KMS key" if "KmsKeyId" in props else "none (instance storage or off)"
         rows.append((endpoint.label, "storage encryption", encryption))
         capture = props.get("DataCaptureConfig")
@@ -478,9 +488,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--baseline", type=Path, help="stored templates as the baseline: a cloud assembly or <stack>.template.json"
     )
     parser.add_argument("--mode", choices=("elastic-inference", "successor"))
+    parser.add_argument("--env", help="review one environment (-c env), e.g. staging")
+    parser.add_argument("--family", help="successor family (-c successor_family), e.g. cpu")
+    parser.add_argument("--shadow", help="shadow variant family (-c shadow_family), e.g. cpu")
     parser.add_argument("--out", type=Path, default=ROOT / "review")
     args = parser.parse_args(argv)
-    context = {"accelerator_mode": args.mode} if args.mode else {}
+    chosen = {
+        "env": args.env,
+        "accelerator_mode": args.mode,
+        "successor_family": args.family,
+        "shadow_family": args.shadow,
+    }
+    context = {key: value for key, value in chosen.items() if value}
     paths = review(base=args.base, baseline_dir=args.baseline, out=args.out, context=context)
     print("\nreview reports:")
     for path in paths:

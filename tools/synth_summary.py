@@ -43,8 +43,8 @@ def endpoint_label(template: Mapping[str, Any], logical_id: str, default: str = 
 
 
 def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
-    """One row per production variant, from the template facts `make review` reads too."""
-    return [
+    """One row per production variant and per shadow variant, from the template facts `make review` reads too."""
+    rows = [
         VariantRow(
             stack=stack,
             mode=endpoint.mode,
@@ -60,6 +60,24 @@ def variant_rows(stack: str, template: dict[str, Any]) -> list[VariantRow]:
         for endpoint in endpoints(template)
         for v in endpoint.variants
     ]
+    # A shadow variant answers nobody: it gets a copy of the production variant's traffic.
+    rows += [
+        VariantRow(
+            stack,
+            endpoint.mode,
+            endpoint.label,
+            f"{s.name} (shadow)",
+            s.instance_type,
+            s.instance_count,
+            "copy",
+            "none",
+            "",
+            "",
+        )
+        for endpoint in endpoints(template)
+        for s in endpoint.shadow_variants
+    ]
+    return rows
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -12,6 +12,7 @@ from .endpoint import (
     EIEndpoint,
 )
 from .errors import EIEndpointPropsError
+from .families import NeuronModel, SuccessorFamily
 from .guardrails import DeploymentGuardrails, TrafficShift, TrafficShiftType
 from .image_catalog import BuiltinAlgorithm, EIFramework
 from .images import ContainerImage
@@ -20,7 +21,7 @@ from .metrics import IEIEndpoint, MetricOptions
 from .model_data import ModelData
 from .network import VpcPlacement
 from .successor import AcceleratorMode
-from .variants import ProductionVariant, ServerlessConfig
+from .variants import ProductionVariant, ServerlessConfig, ShadowVariant
 
 __all__ = [
     "SUCCESSOR_METADATA",
@@ -42,8 +43,11 @@ __all__ = [
     "ImportedEIEndpoint",
     "MetricOptions",
     "ModelData",
+    "NeuronModel",
     "ProductionVariant",
     "ServerlessConfig",
+    "ShadowVariant",
+    "SuccessorFamily",
     "TrafficShift",
     "TrafficShiftType",
     "VariantAutoscaling",

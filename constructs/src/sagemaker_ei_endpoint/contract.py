@@ -93,3 +93,46 @@ def ignored_guardrails(
         f"deployment: {reason}; SageMaker ignores the configured {deployment.describe()} and its rollback "
         f"alarms and updates this endpoint {GUARDRAILS_FALLBACK}"
     )
+
+
+# Shadow variants. SageMaker developer guide, "Create a shadow test"
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-create.html): "SageMaker AI supports a
+# maximum of one shadow variant per endpoint. For an endpoint with a shadow variant, there can be a
+# maximum of one production variant." (The API reference of CreateEndpointConfig says the same of
+# ShadowProductionVariants.) "Exclusions" (shadow tests,
+# https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-exclusions.html): endpoints using
+# serverless or asynchronous inference, Marketplace containers, multiple containers, multi-model
+# endpoints, Inf1 instances or Amazon Elastic Inference cannot be shadow tested. An EIEndpoint never
+# has serverless, asynchronous, multi-container or multi-model variants; the rest are checked here.
+SHADOW_TESTS_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-create.html"
+SHADOW_EXCLUSIONS_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-exclusions.html"
+SHADOW_EXCLUDED_PREFIXES = ("ml.inf1.",)
+
+
+def shadow_problems(variants: Sequence[ProductionVariant], *, elastic_inference: bool) -> list[str]:
+    """Shadow variants where SageMaker refuses them: with EI, or beside several production variants."""
+    shadowed = [f"variants[{i}].shadow" for i, v in enumerate(variants) if v.shadow is not None]
+    if not shadowed:
+        return []
+    if elastic_inference:
+        return [
+            f"{shadowed[0]}: shadow variants need successor mode: SageMaker excludes Elastic Inference "
+            f"endpoints from shadow testing ({SHADOW_EXCLUSIONS_PAGE})"
+        ]
+    if len(variants) > 1:
+        return [
+            f"{shadowed[0]}: SageMaker allows a shadow variant only beside exactly one production variant, "
+            f"and this endpoint has {len(variants)} ({SHADOW_TESTS_PAGE})"
+        ]
+    return []
+
+
+def shadow_instance_problems(field: str, instance_types: Sequence[str]) -> list[str]:
+    """A shadow on an endpoint with Inf1 instances (production or shadow), which SageMaker excludes."""
+    inf1 = sorted({t for t in instance_types if t.startswith(SHADOW_EXCLUDED_PREFIXES)})
+    if not inf1:
+        return []
+    return [
+        f"{field}: SageMaker excludes endpoints on Inf1 instances ({', '.join(inf1)}) from shadow testing "
+        f"({SHADOW_EXCLUSIONS_PAGE})"
+    ]

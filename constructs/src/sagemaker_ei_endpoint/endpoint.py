@@ -15,6 +15,7 @@ from . import compliance
 from .binding import Binding
 from .data_capture import CaptureDestination, DataCapture
 from .execution_role import create_execution_role
+from .families import NeuronModel, SuccessorFamily
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
 from .imported import import_endpoint
@@ -27,6 +28,7 @@ from .plan import (
     WARNING_ACCELERATED_INSTANCE,
     WARNING_EI_RETIRED,
     WARNING_SUCCESSOR,
+    DeployedShadowVariant,
     EIEndpointProps,
     plan_endpoint,
 )
@@ -93,11 +95,15 @@ class EIEndpoint(IEIEndpoint, Construct):
     :param accelerator_mode: Default: ``AcceleratorMode.ELASTIC_INFERENCE``, AcceleratorType on every
         variant. ``AcceleratorMode.SUCCESSOR`` deploys each variant on its successor instance
         instead (see ``successor.py``) with no AcceleratorType, and warns what was mapped to what.
+    :param successor_family: the family every variant moves to in successor mode (a variant's own
+        ``successor_family`` wins). Default: ``SuccessorFamily.GPU`` (ml.g4dn).
     :param successor_image: the image in successor mode. Default: a prebuilt EI framework image
         becomes the same framework's standard inference image at the same version; a built-in
         algorithm image stays; your own image must be given here or declared unchanged.
     :param image_runs_unchanged_on_successor: your own image runs as it is on the successor
         instances. Default: False.
+    :param neuron_model: the Neuron-compiled model and Neuron image for Inferentia successors
+        (``SuccessorFamily.INFERENTIA2``); without it those are refused. Default: none.
     """
 
     def __init__(
@@ -119,8 +125,10 @@ class EIEndpoint(IEIEndpoint, Construct):
         deployment: DeploymentGuardrails | None = None,
         alarm_topic: sns.ITopic | None = None,
         accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE,
+        successor_family: SuccessorFamily = SuccessorFamily.GPU,
         successor_image: ContainerImage | None = None,
         image_runs_unchanged_on_successor: bool = False,
+        neuron_model: NeuronModel | None = None,
     ) -> None:
         # The keyword arguments are exactly EIEndpointProps' fields (a test holds the two together).
         props = EIEndpointProps(**{name: value for name, value in locals().items() if name in PROP_NAMES})
@@ -136,12 +144,24 @@ class EIEndpoint(IEIEndpoint, Construct):
         self.network_isolation = plan.network_isolation
         self.encryption_key = self._storage_key()
         image_binding = plan.image.bind(self)
-        data_binding = model_data.bind(self) if model_data else None
+        data_binding = plan.model_data.bind(self) if plan.model_data else None
         capture = data_capture.bind(self, self.encryption_key) if data_capture else None
         self.capture_bucket = capture.value.bucket if capture else None
         self.image_uri, self.model_data_url = image_binding.value, data_binding.value if data_binding else None
-        self.role, self.execution_policy = self._execution_role([image_binding, data_binding, capture])
-        self.model = self._model()
+        shadow_bindings = self._shadow_bindings()
+        self.role, self.execution_policy = self._execution_role(
+            [
+                image_binding,
+                data_binding,
+                capture,
+                *(b for image, data, _ in shadow_bindings.values() for b in (image, data)),
+            ]
+        )
+        self.model = self._model("Model", self.image_uri, self.model_data_url)
+        self.shadow_variants: tuple[DeployedShadowVariant, ...] = plan.shadow_variants
+        self.shadow_models = {
+            name: self._model(f"{name}Model", image.value, url) for name, (image, _, url) in shadow_bindings.items()
+        }
         self.endpoint_config = self._endpoint_config(capture.value if capture else None)
         self.endpoint = self._endpoint()
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
@@ -169,18 +189,35 @@ class EIEndpoint(IEIEndpoint, Construct):
             elastic_inference=self.plan.elastic_inference,
         )
 
-    def _model(self) -> sagemaker.CfnModel:
+    def _shadow_bindings(self) -> dict[str, tuple[Binding[str], Binding[str] | None, str | None]]:
+        """Image, artifact and artifact URL of each shadow variant that runs another model than production."""
+        plan, bindings = self.plan, {}
+        for shadow in plan.shadow_variants:
+            if shadow.image.label == plan.image.label and shadow.model_data is plan.model_data:
+                continue  # the production model serves the shadow as well
+            same_data = shadow.model_data is plan.model_data
+            data = shadow.model_data.bind(self) if shadow.model_data and not same_data else None
+            url = data.value if data else (self.model_data_url if same_data else None)
+            bindings[shadow.name] = (shadow.image.bind(self), data, url)
+        return bindings
+
+    def _model(self, construct_id: str, image_uri: str, model_data_url: str | None) -> sagemaker.CfnModel:
         environment = self.props.environment
-        vpc = self.props.vpc.bind(self, elastic_inference=self.plan.elastic_inference) if self.props.vpc else None
+        vpc_config: sagemaker.CfnModel.VpcConfigProperty | cdk.IResolvable | None
+        if construct_id == "Model":
+            vpc = self.props.vpc.bind(self, elastic_inference=self.plan.elastic_inference) if self.props.vpc else None
+            vpc_config = vpc.value if vpc else None
+        else:  # a shadow variant's model runs where the production model does (bound once)
+            vpc_config = self.model.vpc_config
         model = sagemaker.CfnModel(
             self,
-            "Model",
+            construct_id,
             execution_role_arn=self.role.role_arn,
             enable_network_isolation=self.plan.network_isolation,
-            vpc_config=vpc.value if vpc else None,
+            vpc_config=vpc_config,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=self.image_uri,
-                model_data_url=self.model_data_url,
+                image=image_uri,
+                model_data_url=model_data_url,
                 environment=dict(sorted(environment.items())) if environment else None,
             ),
         )
@@ -208,6 +245,18 @@ class EIEndpoint(IEIEndpoint, Construct):
                 )
                 for v in self.plan.variants
             ],
+            shadow_production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=s.name,
+                    model_name=self.shadow_models.get(s.name, self.model).attr_model_name,
+                    instance_type=s.instance_type,
+                    initial_instance_count=s.declared.initial_instance_count,
+                    # Equal weights copy all of the production variant's traffic, as in AWS's example.
+                    initial_variant_weight=self.plan.variants[0].declared.initial_variant_weight,
+                )
+                for s in self.plan.shadow_variants
+            ]
+            or None,
         )
 
     def _endpoint(self) -> sagemaker.CfnEndpoint:
@@ -297,16 +346,21 @@ class EIEndpoint(IEIEndpoint, Construct):
         if plan.elastic_inference:
             compliance.acknowledge_accelerator_type(self.endpoint_config, WARNING_EI_RETIRED)
         if self.props.storage_encryption and not plan.encrypt_volume:
-            compliance.acknowledge_instance_storage(self, plan.instance_types)
+            compliance.acknowledge_instance_storage(self, plan.all_instance_types)
         if not plan.network_isolation:
-            compliance.skip_checkov(self.model, "CKV_AWS_370", compliance.ISOLATION_REASON)
+            for model in (self.model, *self.shadow_models.values()):
+                compliance.skip_checkov(model, "CKV_AWS_370", compliance.ISOLATION_REASON)
 
     # ---- what EIEndpoint shares with its imports (metrics.py) ----------------------------------------
 
     @property
     def variant_names(self) -> tuple[str, ...]:
-        """The variants the metrics and the dashboard know: the production variants."""
-        return tuple(v.name for v in self.plan.variants)
+        """The variants the metrics and the dashboard know: the production variants, then the shadow ones.
+
+        Shadow variants report the same invocation metrics per variant ("Monitor a shadow test",
+        https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-view-monitor-edit-dashboard.html).
+        """
+        return (*(v.name for v in self.plan.variants), *(s.name for s in self.plan.shadow_variants))
 
     @property
     def rollback_alarms(self) -> tuple[cloudwatch.IAlarm, ...]:

@@ -17,14 +17,15 @@ from . import contract
 from .accelerator import AcceleratorType
 from .data_capture import DataCapture
 from .errors import EIEndpointPropsError
+from .families import NeuronModel, SuccessorFamily
 from .guardrails import DeploymentGuardrails
 from .images import ContainerImage
 from .instance_types import has_instance_storage, is_accelerated_instance
 from .model_data import ModelData
 from .network import VpcPlacement
-from .successor import AcceleratorMode, plan_successor
+from .successor import AcceleratorMode, SuccessorInputs, SuccessorPlan, plan_successor
 from .validation import validate_endpoint_props
-from .variants import ProductionVariant
+from .variants import ProductionVariant, ShadowVariant
 
 if TYPE_CHECKING:
     from aws_cdk import aws_iam as iam
@@ -54,8 +55,10 @@ class EIEndpointProps:
     deployment: DeploymentGuardrails | None = None
     alarm_topic: sns.ITopic | None = None
     accelerator_mode: AcceleratorMode = AcceleratorMode.ELASTIC_INFERENCE
+    successor_family: SuccessorFamily = SuccessorFamily.GPU
     successor_image: ContainerImage | None = None
     image_runs_unchanged_on_successor: bool = False
+    neuron_model: NeuronModel | None = None
 
 
 PROP_NAMES = frozenset(f.name for f in fields(EIEndpointProps))
@@ -75,6 +78,21 @@ class DeployedVariant:
 
 
 @dataclass(frozen=True)
+class DeployedShadowVariant:
+    """The shadow variant as it deploys: a copy of ``source``'s traffic, on its own successor and model."""
+
+    declared: ShadowVariant
+    source: str
+    instance_type: str
+    image: ContainerImage
+    model_data: ModelData | None
+
+    @property
+    def name(self) -> str:
+        return self.declared.variant_name
+
+
+@dataclass(frozen=True)
 class EndpointPlan:
     """What the construct builds; ``warnings`` are (id, message) pairs, each acknowledgeable by id."""
 
@@ -84,11 +102,18 @@ class EndpointPlan:
     network_isolation: bool
     encrypt_volume: bool
     warnings: tuple[tuple[str, str], ...]
+    model_data: ModelData | None = None
+    shadow_variants: tuple[DeployedShadowVariant, ...] = ()
     successor_metadata: Mapping[str, Any] | None = field(default=None)
 
     @property
     def instance_types(self) -> tuple[str, ...]:
         return tuple(v.instance_type for v in self.variants)
+
+    @property
+    def all_instance_types(self) -> tuple[str, ...]:
+        """Production and shadow instances: the endpoint config's settings apply to both."""
+        return self.instance_types + tuple(s.instance_type for s in self.shadow_variants)
 
     @property
     def autoscaled(self) -> bool:
@@ -103,17 +128,28 @@ def plan_endpoint(props: EIEndpointProps, stack: cdk.Stack) -> EndpointPlan:
     problems += props.data_capture.problems() if props.data_capture else []
     problems += props.deployment.problems(len(variants)) if props.deployment else []
     problems += props.vpc.problems(elastic_inference=elastic_inference) if props.vpc else []
+    problems += contract.shadow_problems(variants, elastic_inference=elastic_inference)
     image, instance_types = props.image, tuple(v.instance_type for v in variants)
+    successor: SuccessorPlan | None = None
     if not elastic_inference and not problems:
         successor, successor_problems = plan_successor(
-            variants=variants,
-            image=props.image,
-            successor_image=props.successor_image,
-            image_runs_unchanged=props.image_runs_unchanged_on_successor,
+            SuccessorInputs(
+                variants=variants,
+                image=props.image,
+                model_data=props.model_data,
+                family=props.successor_family,
+                successor_image=props.successor_image,
+                image_runs_unchanged=props.image_runs_unchanged_on_successor,
+                neuron_model=props.neuron_model,
+            )
         )
         problems += successor_problems
         if successor is not None:
-            image, instance_types = successor.image, successor.instance_types
+            image, instance_types = successor.model.image, successor.instance_types
+    shadows = _shadow_variants(variants, successor)
+    for shadow in shadows:
+        problems += shadow.image.problems(stack) if shadow.image is not image else []
+        problems += contract.shadow_instance_problems("variants[0].shadow", (*instance_types, shadow.instance_type))
     problems += image.problems(stack)
     if not problems:
         problems += contract.autoscaling_problems(variants, instance_types)
@@ -140,17 +176,35 @@ def plan_endpoint(props: EIEndpointProps, stack: cdk.Stack) -> EndpointPlan:
         warnings += _elastic_inference_warnings(variants)
     else:
         metadata, message = _successor_mapping(deployed, props.image, image)
-        warnings.append((WARNING_SUCCESSOR, message))
+        shadowing = "".join(
+            f" Shadow variant {s.name} gets a copy of {s.source}'s traffic on {s.instance_type} ({s.image.label})."
+            for s in shadows
+        )
+        warnings.append((WARNING_SUCCESSOR, message + shadowing))
+    every_instance = (*instance_types, *(s.instance_type for s in shadows))
     return EndpointPlan(
         elastic_inference=elastic_inference,
         variants=deployed,
         image=image,
         network_isolation=isolation,
-        # SageMaker refuses a KmsKeyId for instances with local NVMe storage (encrypted in hardware).
-        encrypt_volume=props.storage_encryption and not any(has_instance_storage(t) for t in instance_types),
+        # SageMaker refuses a KmsKeyId for instances with local NVMe storage (encrypted in hardware);
+        # the key is one setting of the endpoint config, for shadow variants too.
+        encrypt_volume=props.storage_encryption and not any(has_instance_storage(t) for t in every_instance),
         warnings=tuple(warnings),
+        model_data=successor.model.model_data if successor else props.model_data,
+        shadow_variants=shadows,
         successor_metadata=metadata,
     )
+
+
+def _shadow_variants(
+    variants: Sequence[ProductionVariant], successor: SuccessorPlan | None
+) -> tuple[DeployedShadowVariant, ...]:
+    if successor is None or successor.shadow_instance_type is None or successor.shadow_model is None:
+        return ()
+    ((source, shadow),) = [(v.variant_name, v.shadow) for v in variants if v.shadow is not None]
+    model = successor.shadow_model
+    return (DeployedShadowVariant(shadow, source, successor.shadow_instance_type, model.image, model.model_data),)
 
 
 def _elastic_inference_warnings(variants: Sequence[ProductionVariant]) -> list[tuple[str, str]]:

@@ -42,10 +42,28 @@ def _check_variant(index: int, variant: ProductionVariant) -> list[str]:
             f"{field}.serverless_config: a serverless variant cannot carry an Elastic Inference accelerator "
             f"(accelerator_type={str(variant.accelerator_type)!r}); EI attaches to instances"
         )
+    if variant.shadow is not None:
+        problems += _check_shadow(f"{field}.shadow", variant)
     found = [p for p in problems if p is not None]
     if variant.autoscaling is not None:
         found.extend(variant.autoscaling.problems(f"{field}.autoscaling", variant.initial_instance_count))
     return found
+
+
+def _check_shadow(field: str, variant: ProductionVariant) -> list[str | None]:
+    shadow = variant.shadow
+    assert shadow is not None
+    problems = [
+        api_constraints.name_problem(f"{field}.variant_name", "variant_name", shadow.variant_name),
+        api_constraints.count_problem(f"{field}.initial_instance_count", shadow.initial_instance_count),
+    ]
+    if shadow.successor_instance_type is not None:
+        problems.append(
+            api_constraints.enum_problem(
+                f"{field}.successor_instance_type", "instance_type", shadow.successor_instance_type, "ml.c6i.xlarge"
+            )
+        )
+    return problems
 
 
 def validate_endpoint_props(*, variants: Sequence[ProductionVariant], endpoint_name: str | None) -> list[str]:
@@ -62,6 +80,12 @@ def validate_endpoint_props(*, variants: Sequence[ProductionVariant], endpoint_n
         if variant.variant_name in seen:
             problems.append(f"variants[{index}].variant_name: duplicate name {variant.variant_name!r}")
         seen.add(variant.variant_name)
+    for index, variant in enumerate(variants):
+        if variant.shadow is not None and variant.shadow.variant_name in seen:
+            problems.append(
+                f"variants[{index}].shadow.variant_name: {variant.shadow.variant_name!r} is already a production "
+                "variant's name; a shadow variant needs its own"
+            )
     weights = [v.initial_variant_weight for v in variants]
     if weights and all(is_known(w) for w in weights) and all(w == 0 for w in weights):
         problems.append(f"variants: every initial_variant_weight is 0 ({weights}); at least one must be positive")
