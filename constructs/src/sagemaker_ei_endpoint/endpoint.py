@@ -363,6 +363,10 @@ class EIEndpoint(IEIEndpoint, Construct):
         return (*(v.name for v in self.plan.variants), *(s.name for s in self.plan.shadow_variants))
 
     @property
+    def production_variant_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.plan.variants)
+
+    @property
     def rollback_alarms(self) -> tuple[cloudwatch.IAlarm, ...]:
         """The alarms that roll back a deployment: the created ones, then ``deployment.extra_alarms``."""
         extra = self.props.deployment.extra_alarms if self.props.deployment else ()

@@ -91,6 +91,11 @@ class IEIEndpoint:
         """The alarms that roll back this endpoint's deployments; none for an import."""
         return ()
 
+    @property
+    def production_variant_names(self) -> tuple[str, ...]:
+        """The variants that serve traffic; a metric without ``variant_name`` reads the only one."""
+        return self.variant_names
+
     def _dimension_endpoint_name(self) -> str:
         """The EndpointName dimension: the endpoint's name, known at synth time where it can be."""
         return self.endpoint_name
@@ -207,8 +212,8 @@ class IEIEndpoint:
 
     def _variant(self, variant_name: str | None) -> str:
         names = self.variant_names
-        if variant_name is None and len(names) == 1:
-            return names[0]
+        if variant_name is None and len(self.production_variant_names) == 1:
+            return self.production_variant_names[0]
         if variant_name is not None and variant_name in names:
             return variant_name
         if variant_name is not None and not names:
