@@ -1,5 +1,7 @@
-"""End to end for the successor families: `make deploy MODE=successor FAMILY=cpu ENV=dev` into a local
-emulator started here, checked through boto3. One environment (dev): the families differ only in the
+"""End to end for the successor families: `make deploy MODE=successor FAMILY=<family> ENV=dev` into a local
+emulator started here, checked through boto3. The families deploy one after the other into one emulator,
+so each after the first is also an update of dev from another family (dev is not autoscaled, so AWS
+allows the instance-type change). One environment (dev): the families differ only in the
 endpoint config, which the main e2e tests (tests/test_e2e.py) already follow through every tool.
 
 inferentia2 is not deployed here: the shipped environments have no Neuron-compiled model, so it does not
@@ -30,9 +32,16 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorEndpo
         server.stop()
 
 
-@pytest.mark.parametrize(("family", "instance_type"), [("cpu", "ml.m6i.large")])
+@pytest.mark.parametrize(
+    ("family", "instance_type", "image"),
+    [
+        ("cpu", "ml.m6i.large", "2.3.0-cpu"),
+        ("gpu-g5", "ml.g5.xlarge", "2.3.0-gpu"),
+        ("gpu-g6", "ml.g6.xlarge", "2.3.0-gpu"),
+    ],
+)
 def test_a_successor_family_deploys_verifies_and_lands_on_its_instances(
-    emulator: EmulatorEndpoint, family: str, instance_type: str
+    emulator: EmulatorEndpoint, family: str, instance_type: str, image: str
 ) -> None:
     command = ["deploy", "--emulator-url", emulator.url, "--env", "dev", "--mode", "successor", "--family", family]
     result = subprocess.run(
@@ -61,4 +70,4 @@ def test_a_successor_family_deploys_verifies_and_lands_on_its_instances(
         client.describe_model(ModelName=m["ModelName"])["PrimaryContainer"]["Image"]
         for m in client.list_models()["Models"]
     ]
-    assert any(image.endswith("tensorflow-inference:2.3.0-cpu") for image in images)
+    assert any(uri.endswith(f"tensorflow-inference:{image}") for uri in images)
