@@ -18,7 +18,7 @@ from .image_catalog import (
     algorithm_image,
     framework_image,
 )
-from .tokens import is_known, region_of
+from .tokens import is_known, region_of, stack_of
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ecr as ecr
@@ -147,7 +147,7 @@ class _RegionalContainerImage(ContainerImage):
 
     def bind(self, scope: Construct) -> Binding[str]:
         # AWS's own registries: SageMaker pulls these without rights of the execution role.
-        stack = cdk.Stack.of(scope)
+        stack = stack_of(scope)
         region = region_of(stack)
         suffix = f"/{self.image.repository}:{self.image.tag}"
         if not is_known(region):
