@@ -42,6 +42,10 @@ class CliRun:
     failure: str | None
 
 
+# The title of the test run issue 13's unit-tier target is judged on.
+UNIT_TIER_TITLE = "unit tier"
+
+
 @dataclass
 class TestRun:
     title: str
