@@ -52,6 +52,7 @@ class TestRun:
     expression: str
     sample: Sample
     summary: str
+    parallel: bool = False  # with pytest-xdist on every CPU (-n logical), as `make test` runs the unit tier
 
 
 @dataclass

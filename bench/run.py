@@ -214,7 +214,7 @@ class Runner:
         lines = [line.strip("= \n") for line in log.read_text(errors="replace").splitlines() if line.strip()]
         summary = lines[-1] if lines else "no output"
         self.say(f"test suite, {title}: {sample.wall_s:.1f} s ({summary})")
-        return TestRun(title, expression, sample, summary)
+        return TestRun(title, expression, sample, summary, parallel=bool(parallel))
 
 
 def test_expressions(root: Path) -> tuple[str, str]:

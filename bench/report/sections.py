@@ -344,18 +344,28 @@ def test_lines(tests: list[TestRun]) -> list[str]:
     rows = [
         [
             t.title,
-            f"`pytest -m {t.expression!r}`",
+            f"`pytest -m {t.expression!r}{' -n logical' if t.parallel else ''}`",
             f"{t.sample.wall_s:.1f} s",
             f"{t.sample.tree_peak_mib:.0f} MiB",
             t.summary,
         ]
         for t in tests
     ]
+    rows.append(
+        [
+            "**the whole suite**",
+            "both, one after the other (`make test` without ruff and mypy)",
+            f"**{sum(t.sample.wall_s for t in tests):.1f} s**",
+            f"{max(t.sample.tree_peak_mib for t in tests):.0f} MiB",
+            "-",
+        ]
+    )
     return [
         "## Test suite",
         "",
         "One run each (not five: each takes tens of seconds), with `-q -p no:cacheprovider`. The marker",
         "expressions name only markers `pyproject.toml` defines (`--strict-markers` rejects others).",
+        "The unit tier runs on every CPU with pytest-xdist, the rest one test at a time, as `make test` runs them.",
         "",
         *md_table(["part", "command", "wall clock", "tree peak", "pytest's summary"], rows),
         "",
