@@ -151,8 +151,13 @@ class _RegionalContainerImage(ContainerImage):
         region = region_of(stack)
         suffix = f"/{self.image.repository}:{self.image.tag}"
         if not is_known(region):
-            account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
-            return Binding(cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix]))
+            # The URI is a token, the same for every endpoint of the stack with this image: joined once
+            # per stack (seven round trips to Node.js), then reused.
+            uris: dict[str, str] = stack.__dict__.setdefault("_sagemaker_ei_endpoint_image_uris", {})
+            if suffix not in uris:
+                account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
+                uris[suffix] = cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix])
+            return Binding(uris[suffix])
         account = self.image.registries[region]
         domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
         return Binding(f"{account}.dkr.ecr.{region}.{domain}{suffix}")
