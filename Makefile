@@ -105,8 +105,14 @@ bench: setup $(BENCH_VENV)/.installed ## synth time and memory against an empty 
 synth-pipeline: setup ## synthesize the CDK Pipelines stack (dev -> staging -> prod) instead of the environments
 	cdk synth --quiet -c pipeline=true
 
-test: setup ## run the whole test suite, then ruff and mypy
-	$(BIN)/python -m pytest
+# Two tiers: the unit tier (everything but the CLI and end-to-end tests) on every CPU with pytest-xdist, then
+# the CLI and end-to-end tests one at a time (they start the CDK CLI and emulators on ports of their own).
+# bench/run.py times the same two commands.
+UNIT_TIER := -m "not e2e and not cli" -n logical
+SERIAL_TIER := -m "e2e or cli"
+test: setup ## run the whole test suite (unit tier in parallel, then CLI and end-to-end tests), then ruff and mypy
+	$(BIN)/python -m pytest $(UNIT_TIER)
+	$(BIN)/python -m pytest $(SERIAL_TIER)
 	$(MAKE) --no-print-directory lint typecheck
 
 snapshots: setup ## rewrite the snapshot files after an intended template change

@@ -10,6 +10,12 @@ from bench.measure import Sample
 
 # Scaling sizes from here up get fewer timed runs (bench.run --large-runs): they take longest.
 LARGE_N = 50
+# The implementations of the scaling stack, each a `<name>-scale` workload: ours; the alpha L2 as a user
+# writes it (its default role), which issue 13's per-endpoint target is judged against; the alpha L2
+# with a role we bring (the same grants as ours, the second row); plain L1.
+IMPLEMENTATIONS = ("ours", "alpha-default", "alpha", "l1")
+# The alpha setup the targets are judged against.
+JUDGED_ALPHA = "alpha-default"
 
 
 @dataclass(frozen=True)

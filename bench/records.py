@@ -42,12 +42,17 @@ class CliRun:
     failure: str | None
 
 
+# The title of the test run issue 13's unit-tier target is judged on.
+UNIT_TIER_TITLE = "unit tier"
+
+
 @dataclass
 class TestRun:
     title: str
     expression: str
     sample: Sample
     summary: str
+    parallel: bool = False  # with pytest-xdist on every CPU (-n logical), as `make test` runs the unit tier
 
 
 @dataclass

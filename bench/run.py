@@ -28,20 +28,21 @@ from typing import Any
 
 import psutil
 
-from bench.cases import LARGE_N, Case, Outcome
+from bench.cases import IMPLEMENTATIONS, LARGE_N, Case, Outcome
 from bench.common import ROOT
 from bench.measure import Sample, run_measured
-from bench.records import CliRun, Diagnostics, Options, Source, TestRun
+from bench.records import UNIT_TIER_TITLE, CliRun, Diagnostics, Options, Source, TestRun
 from bench.workloads import template_stats
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_SIZES = (1, 10, 50, 100)
 QUICK_SIZES = (1, 10)
-IMPLEMENTATIONS = ("ours", "alpha", "l1")
 APP_WORKLOADS = ("empty", "ours-envs", "alpha-envs")
 # Environment variables that would change what a synth does; the CLI sets them, a bare `python app.py` does not.
 CDK_VARIABLES = ("CDK_VALIDATION", "CDK_CONTEXT_JSON", "CDK_OUTDIR", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
-SLOW_MARKERS = ("cli", "network", "e2e")
+# Issue 13's unit tier is everything but these (the CLI and end-to-end tests); the Makefile's `make test`
+# runs the same two tiers.
+SLOW_MARKERS = ("cli", "e2e")
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -205,13 +206,15 @@ class Runner:
     def pytest(self, title: str, expression: str) -> TestRun:
         self.say(f"test suite, {title}: pytest -m {expression!r} (one run; it is slow)")
         log = self.logs / f"pytest-{title.split()[0]}.log"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", expression]
+        # The unit tier runs on every CPU, as `make test` runs it (the Makefile's UNIT_TIER).
+        parallel = ["-n", "logical"] if title == UNIT_TIER_TITLE else []
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, "-m", expression]
         sample = run_measured(command, cwd=self.source.root, env=self.env, log_file=log)
         self.done += 1
         lines = [line.strip("= \n") for line in log.read_text(errors="replace").splitlines() if line.strip()]
         summary = lines[-1] if lines else "no output"
         self.say(f"test suite, {title}: {sample.wall_s:.1f} s ({summary})")
-        return TestRun(title, expression, sample, summary)
+        return TestRun(title, expression, sample, summary, parallel=bool(parallel))
 
 
 def test_expressions(root: Path) -> tuple[str, str]:
@@ -377,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tests: list[TestRun] = []
         if options.run_tests:
             unit, rest = test_expressions(source.root)
-            tests.append(runner.pytest("unit and snapshot tests", unit))
+            tests.append(runner.pytest(UNIT_TIER_TITLE, unit))
             if rest:
                 tests.append(runner.pytest(f"the rest ({rest.replace(' or ', ', ')})", rest))
         machine["loadavg_end"] = os.getloadavg()

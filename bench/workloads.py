@@ -42,7 +42,16 @@ WORKLOADS: dict[str, Workload] = {
         Workload("ours-envs", "this app: dev, staging, prod (EIEndpoint)", "bench.app_ours", "build_environments"),
         Workload("alpha-envs", "dev, staging, prod with the alpha L2", "bench.app_alpha", "build_environments"),
         Workload("ours-scale", "EIEndpoint", "bench.app_ours", "build_scale", scales=True),
-        Workload("alpha-scale", "aws-sagemaker-alpha L2", "bench.app_alpha", "build_scale", scales=True),
+        Workload(
+            "alpha-default-scale",
+            "aws-sagemaker-alpha L2, its default role",
+            "bench.app_alpha",
+            "build_scale_default_role",
+            scales=True,
+        ),
+        Workload(
+            "alpha-scale", "aws-sagemaker-alpha L2, a role we bring", "bench.app_alpha", "build_scale", scales=True
+        ),
         Workload("l1-scale", "plain L1 (Cfn*)", "bench.app_l1", "build_scale", scales=True),
     )
 }

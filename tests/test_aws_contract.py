@@ -107,12 +107,15 @@ def test_successor_role_carries_no_elastic_inference_permission(make_endpoint: E
     assert not {"elastic-inference:Connect", "ec2:DescribeVpcEndpoints"} & actions(template_of(stack))
 
 
-def test_every_environment_template_in_ei_mode_allows_connect(environment_stacks: dict[str, cdk.Stack]) -> None:
-    for stack in environment_stacks.values():
-        template = template_of(stack)
+def test_every_environment_template_in_ei_mode_allows_connect(
+    environment_templates: dict[str, assertions.Template],
+) -> None:
+    # The session's templates: Template.from_stack here would synthesize the whole app again per stack.
+    for name, synthesized in environment_templates.items():
+        template = dict(synthesized.to_json())
         policies = [k for k in of_type(template, "AWS::IAM::ManagedPolicy") if "ExecutionPolicy" in k]
         connects = [s for s in policy_statements(template) if s["Action"] == "elastic-inference:Connect"]
-        assert len(connects) == len(policies), stack.stack_name  # every endpoint's role
+        assert len(connects) == len(policies), name  # every endpoint's role
 
 
 # ---- 2. Elastic Inference in a VPC ------------------------------------------------------------------
@@ -250,12 +253,14 @@ def test_autoscaled_endpoints_keep_their_capacity_on_update(make_endpoint: Endpo
     assert "RetainAllVariantProperties" not in endpoint["Properties"]
 
 
-def test_every_autoscaled_environment_retains_variant_properties(environment_stacks: dict[str, cdk.Stack]) -> None:
-    for stack in environment_stacks.values():
-        template = template_of(stack)
+def test_every_autoscaled_environment_retains_variant_properties(
+    environment_templates: dict[str, assertions.Template],
+) -> None:
+    for name, synthesized in environment_templates.items():
+        template = dict(synthesized.to_json())
         if of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget"):
             (endpoint,) = of_type(template, "AWS::SageMaker::Endpoint").values()
-            assert endpoint["Properties"]["RetainAllVariantProperties"] is True, stack.stack_name
+            assert endpoint["Properties"]["RetainAllVariantProperties"] is True, name
 
 
 def test_autoscaling_a_burstable_host_is_refused(make_endpoint: EndpointFactory) -> None:
@@ -321,8 +326,10 @@ def service_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in document["Statement"] if s["Effect"] == "Allow" and "Service" in s.get("Principal", {})]
 
 
-def test_alarm_topic_lets_only_this_stacks_alarms_publish(environment_stacks: dict[str, cdk.Stack]) -> None:
-    template = template_of(environment_stacks["prod"])
+def test_alarm_topic_lets_only_this_stacks_alarms_publish(
+    environment_templates: dict[str, assertions.Template],
+) -> None:
+    template = dict(environment_templates["prod"].to_json())
     (topic_policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
     (publish,) = service_statements(topic_policy["Properties"]["PolicyDocument"])
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}

@@ -152,16 +152,54 @@ def run_checkov(directory: Path) -> dict[str, Any]:
     return output
 
 
-def test_checkov_fails_no_check(nagged_app: tuple[cdk.App, Path]) -> None:
-    app, outdir = nagged_app
-    app.synth()
-    templates = sorted(outdir.glob("*.template.json"))
+# checkov's passed, failed and skipped checks of each directory it was run over.
+CheckovResults = dict[str, dict[str, list[dict[str, Any]]]]
+BAD_TEMPLATE = {
+    "Resources": {
+        "Model": {
+            "Type": "AWS::SageMaker::Model",
+            "Properties": {
+                "ExecutionRoleArn": "arn:aws:iam::123456789012:role/x",
+                "PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
+            },
+        }
+    }
+}
+
+
+@pytest.fixture(scope="session")
+def checkov_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CheckovResults]:
+    """One checkov run (its start-up alone takes seconds) over both modes' templates and a template with a
+    known failure, each in a directory of its own; the results split by that directory."""
+    root = tmp_path_factory.mktemp("checkov")
+    for mode in MODES:
+        app = cdk.App(
+            # With the pipeline's smoke-test role, so its stages' stacks are checked too.
+            context=cdk_json_context() | {"accelerator_mode": mode, "smoke_test_role": "true"},
+            outdir=str(root / mode),
+            builtin_cloud_formation_validation=False,
+        )
+        build_app(app, {})
+        app.synth()
+    (root / "bad").mkdir()
+    (root / "bad" / "bad.template.json").write_text(json.dumps(BAD_TEMPLATE))
+    results = run_checkov(root)["results"]
+    kinds = ("passed_checks", "failed_checks", "skipped_checks")
+    return root, {
+        directory: {kind: [c for c in results[kind] if c["file_path"].startswith(f"/{directory}/")] for kind in kinds}
+        for directory in [*MODES, "bad"]
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_checkov_fails_no_check(checkov_results: tuple[Path, CheckovResults], mode: str) -> None:
+    root, by_directory = checkov_results
+    results = by_directory[mode]
+    templates = sorted((root / mode).glob("*.template.json"))
     assert len(templates) == 3
-    report = run_checkov(outdir)
-    summary = report["summary"]
-    failed = [(c["check_id"], c["resource"], c["file_path"]) for c in report["results"]["failed_checks"]]
+    failed = [(c["check_id"], c["resource"], c["file_path"]) for c in results["failed_checks"]]
     assert failed == []
-    assert summary["passed"] > 50
+    assert len(results["passed_checks"]) > 50
     # The skips: CKV_AWS_18 (bucket access logging) on each created capture bucket, staging and prod;
     # CKV_AWS_370 (model network isolation) on exactly the models that run without isolation because AWS
     # documents they cannot have it (EI; the TensorFlow image), each skip carrying that reason.
@@ -174,25 +212,11 @@ def test_checkov_fails_no_check(nagged_app: tuple[cdk.App, Path]) -> None:
     unisolated = [m for m in models if not m["Properties"]["EnableNetworkIsolation"]]
     assert unisolated
     assert all(m["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_370" for m in unisolated)
-    skipped = sorted(c["check_id"] for c in report["results"]["skipped_checks"])
+    skipped = sorted(c["check_id"] for c in results["skipped_checks"])
     assert skipped == ["CKV_AWS_18"] * 2 + ["CKV_AWS_370"] * len(unisolated)
 
 
-def test_checkov_reports_a_failure_when_there_is_one(tmp_path: Path) -> None:
-    (tmp_path / "bad.template.json").write_text(
-        json.dumps(
-            {
-                "Resources": {
-                    "Model": {
-                        "Type": "AWS::SageMaker::Model",
-                        "Properties": {
-                            "ExecutionRoleArn": "arn:aws:iam::123456789012:role/x",
-                            "PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
-                        },
-                    }
-                }
-            }
-        )
-    )
-    failed = {c["check_id"] for c in run_checkov(tmp_path)["results"]["failed_checks"]}
+def test_checkov_reports_a_failure_when_there_is_one(checkov_results: tuple[Path, CheckovResults]) -> None:
+    _, by_directory = checkov_results
+    failed = {c["check_id"] for c in by_directory["bad"]["failed_checks"]}
     assert "CKV_AWS_370" in failed  # SageMaker model network isolation

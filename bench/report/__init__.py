@@ -42,7 +42,7 @@ def write_report(
     kept: Path,
 ) -> list[Path]:
     results = Results(outcomes, options.sizes)
-    targets = evaluate_targets(results)
+    targets = evaluate_targets(results, tests)
     png = output_dir / "synth_scaling.png"
     plot(results, png)
     markdown = output_dir / "BENCHMARKS.md"

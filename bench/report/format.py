@@ -5,13 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-IMPL_TITLES = {"ours": "EIEndpoint (ours)", "alpha": "alpha L2", "l1": "plain L1"}
+IMPL_TITLES = {
+    "ours": "EIEndpoint (ours)",
+    "alpha-default": "alpha L2, default role",
+    "alpha": "alpha L2, role we bring",
+    "l1": "plain L1",
+}
 
 
 OURS_CATEGORY = "ours: sagemaker_ei_endpoint, stacks"
 
 
-IMPL_COLORS = {"ours": "tab:blue", "alpha": "tab:orange", "l1": "tab:green"}
+IMPL_COLORS = {"ours": "tab:blue", "alpha-default": "tab:red", "alpha": "tab:orange", "l1": "tab:green"}
 
 
 def on_off(validation: bool) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt  # after matplotlib.use: the backend must be chosen first
 
+from bench.cases import IMPLEMENTATIONS
 from bench.report.format import IMPL_COLORS, IMPL_TITLES, on_off
 from bench.report.verdicts import Results
 
@@ -17,7 +18,7 @@ def plot(results: Results, path: Path) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=False)
     for axis, validation in zip(axes, (False, True), strict=True):
         floor = results.floor(validation)
-        for impl in ("ours", "alpha", "l1"):
+        for impl in IMPLEMENTATIONS:
             points = results.scale_points(impl, validation)
             if not points:
                 continue
@@ -25,7 +26,7 @@ def plot(results: Results, path: Path) -> None:
             ys = [p.wall_s for p in points]
             errors = [[p.wall_s - p.wall_min_s for p in points], [p.wall_max_s - p.wall_s for p in points]]
             axis.errorbar(xs, ys, yerr=errors, marker="o", capsize=3, label=IMPL_TITLES[impl], color=IMPL_COLORS[impl])
-        for impl in ("ours", "alpha", "l1"):
+        for impl in IMPLEMENTATIONS:
             failed = [n for n in results.sizes if results.failure(f"{impl}-scale", validation, n)]
             if failed:
                 axis.scatter(

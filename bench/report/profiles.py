@@ -7,6 +7,7 @@ import pstats
 from pathlib import Path
 from typing import Any
 
+from bench.cases import IMPLEMENTATIONS
 from bench.records import Diagnostics
 from bench.report.format import IMPL_TITLES, OURS_CATEGORY, md_table
 from bench.report.verdicts import Results
@@ -81,7 +82,7 @@ def diagnostics_section(results: Results, diagnostics: Diagnostics) -> list[str]
     )
     per_endpoint = []
     breakdown: list[str] = []
-    for impl in ("ours", "alpha", "l1"):
+    for impl in IMPLEMENTATIONS:
         runs = sorted((r for r in diagnostics.jsii.values() if r["workload"] == f"{impl}-scale"), key=lambda r: r["n"])
         if len(runs) < 2 or runs[-1]["n"] <= runs[0]["n"]:
             continue

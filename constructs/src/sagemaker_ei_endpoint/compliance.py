@@ -47,16 +47,28 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
     resource.add_metadata("checkov", {"skip": [{"id": check_id, "comment": reason}]})
 
 
-def acknowledge_execution_policy(policy: iam.ManagedPolicy, wildcards: Iterable[WildcardGrant]) -> None:
+def acknowledge_execution_policy(
+    policy: iam.ManagedPolicy, stack: cdk.Stack, wildcards: Iterable[WildcardGrant]
+) -> None:
     """AwsSolutions-IAM5 for the unscoped actions, and for each wildcard resource by its exact ARN."""
     rules = {"AwsSolutions::AwsSolutions-IAM5[Resource::*]": UNSCOPED_ACTIONS_REASON}
     for grant in wildcards:
-        # A plain string is already what cdk-nag prints; only a tokenized one needs resolving.
-        resource = (
-            grant.resource if is_known(grant.resource) else _nag_form(cdk.Stack.of(policy).resolve(grant.resource))
-        )
-        rules[f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]"] = grant.reason
+        rules[f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_name(stack, grant.resource)}]"] = grant.reason
     cdk.Validations.of(policy).acknowledge(*(cdk.Acknowledgment(id=i, reason=r) for i, r in rules.items()))
+
+
+def _nag_name(stack: cdk.Stack, resource: str) -> str:
+    """``resource`` as cdk-nag prints it in finding ids.
+
+    A plain string already is; a tokenized one is resolved once per stack (the endpoints of a stack
+    share their wildcard ARNs, and each resolve is a round trip to Node.js).
+    """
+    if is_known(resource):
+        return resource
+    names: dict[str, str] = stack.__dict__.setdefault("_sagemaker_ei_endpoint_nag_names", {})
+    if resource not in names:
+        names[resource] = _nag_form(stack.resolve(resource))
+    return names[resource]
 
 
 def acknowledge_accelerator_type(endpoint_config: IConstruct, warning_id: str) -> None:

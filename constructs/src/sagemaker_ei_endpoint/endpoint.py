@@ -33,6 +33,7 @@ from .plan import (
     plan_endpoint,
 )
 from .successor import AcceleratorMode
+from .tokens import read_once, remember_stack, stack_of
 from .variants import ProductionVariant
 
 if TYPE_CHECKING:
@@ -133,9 +134,10 @@ class EIEndpoint(IEIEndpoint, Construct):
         # The keyword arguments are exactly EIEndpointProps' fields (a test holds the two together).
         props = EIEndpointProps(**{name: value for name, value in locals().items() if name in PROP_NAMES})
         # Every check and decision first: bad props raise before anything is added to the scope.
-        stack = cdk.Stack.of(scope)
+        stack = stack_of(scope)
         plan = plan_endpoint(props, stack)
         super().__init__(scope, construct_id)
+        remember_stack(self, stack)
         self.stack = stack
         self.props, self.plan = props, plan
         self.accelerator_mode = accelerator_mode
@@ -232,7 +234,7 @@ class EIEndpoint(IEIEndpoint, Construct):
         return sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
-            kms_key_id=key.key_arn if key and self.plan.encrypt_volume else None,
+            kms_key_id=read_once(key, "key_arn") if key and self.plan.encrypt_volume else None,
             data_capture_config=capture.config if capture else None,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .binding import Binding, Statement, WildcardGrant, allow
 from .compliance import acknowledge_execution_policy
+from .tokens import stack_arn
 
 # What SageMaker needs for every model (SageMaker developer guide, "CreateModel API: Execution
 # Role Permissions"), each scoped as far as the service allows: ECR login takes no resource;
@@ -61,14 +62,11 @@ def create_execution_role(
     role = iam.Role(
         scope,
         "ExecutionRole",
-        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        assumed_by=_sagemaker_principal(stack),
         description="SageMaker execution role of an EIEndpoint: logs, metrics, and pulls of its own image and artifact",
     )
-    log_groups = stack.format_arn(
-        service="logs",
-        resource="log-group",
-        resource_name=f"{LOG_GROUP_PREFIX}*",
-        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    log_groups = stack_arn(
+        stack, service="logs", resource="log-group", resource_name=f"{LOG_GROUP_PREFIX}*", separator=":"
     )
     log_reason = (
         "SageMaker names each endpoint's log group /aws/sagemaker/Endpoints/<endpoint name> and its "
@@ -86,8 +84,8 @@ def create_execution_role(
         allow(LOG_ACTIONS, [log_groups, f"{log_groups}:log-stream:*"]),
     ]
     if elastic_inference:
-        accelerators = stack.format_arn(
-            service="elastic-inference", account="*", resource="elastic-inference-accelerator", resource_name="*"
+        accelerators = stack_arn(
+            stack, service="elastic-inference", account="*", resource="elastic-inference-accelerator", resource_name="*"
         )
         statements.append(allow(EI_CONNECT_ACTIONS, [accelerators]))
         wildcards.append(
@@ -102,5 +100,15 @@ def create_execution_role(
         wildcards += binding.wildcards
     document = iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements})
     policy = iam.ManagedPolicy(scope, "ExecutionPolicy", roles=[role], document=document)
-    acknowledge_execution_policy(policy, wildcards)
+    acknowledge_execution_policy(policy, stack, wildcards)
     return role, policy
+
+
+def _sagemaker_principal(stack: cdk.Stack) -> iam.ServicePrincipal:
+    """One principal object per stack, shared by its roles: a principal is a value, not a construct,
+    and each new one is a round trip to Node.js."""
+    principal: iam.ServicePrincipal | None = getattr(stack, "_sagemaker_ei_endpoint_principal", None)
+    if principal is None:
+        principal = iam.ServicePrincipal("sagemaker.amazonaws.com")
+        stack._sagemaker_ei_endpoint_principal = principal  # type: ignore[attr-defined]
+    return principal

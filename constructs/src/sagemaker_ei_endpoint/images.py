@@ -18,7 +18,7 @@ from .image_catalog import (
     algorithm_image,
     framework_image,
 )
-from .tokens import is_known, region_of
+from .tokens import is_known, region_of, stack_of
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ecr as ecr
@@ -147,12 +147,17 @@ class _RegionalContainerImage(ContainerImage):
 
     def bind(self, scope: Construct) -> Binding[str]:
         # AWS's own registries: SageMaker pulls these without rights of the execution role.
-        stack = cdk.Stack.of(scope)
+        stack = stack_of(scope)
         region = region_of(stack)
         suffix = f"/{self.image.repository}:{self.image.tag}"
         if not is_known(region):
-            account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
-            return Binding(cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix]))
+            # The URI is a token, the same for every endpoint of the stack with this image: joined once
+            # per stack (seven round trips to Node.js), then reused.
+            uris: dict[str, str] = stack.__dict__.setdefault("_sagemaker_ei_endpoint_image_uris", {})
+            if suffix not in uris:
+                account = self._mapping(stack).find_in_map(cdk.Aws.REGION, "account")
+                uris[suffix] = cdk.Fn.join("", [account, ".dkr.ecr.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, suffix])
+            return Binding(uris[suffix])
         account = self.image.registries[region]
         domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
         return Binding(f"{account}.dkr.ecr.{region}.{domain}{suffix}")

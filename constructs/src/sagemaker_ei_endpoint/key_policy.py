@@ -30,7 +30,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .tokens import region_of
+from .tokens import region_of, stack_of
 
 # Every action the account's administrators keep, each named: no kms:Encrypt, kms:Decrypt,
 # kms:ReEncrypt*, kms:GenerateDataKey* or kms:CreateGrant (a grant is a way to use the key).
@@ -66,7 +66,7 @@ SERVICES = ("sagemaker", "s3")
 
 def via_services(scope: Construct, *services: str) -> list[str]:
     """``kms:ViaService`` values of ``services`` in the region of ``scope``'s stack."""
-    region = region_of(cdk.Stack.of(scope))
+    region = region_of(stack_of(scope))
     return [f"{service}.{region}.amazonaws.com" for service in services]
 
 

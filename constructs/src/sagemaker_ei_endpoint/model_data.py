@@ -10,7 +10,7 @@ from constructs import Construct
 
 from .binding import Binding, allow
 from .errors import EIEndpointPropsError
-from .tokens import is_known
+from .tokens import is_known, read_once
 
 if TYPE_CHECKING:
     from aws_cdk import aws_s3 as s3
@@ -46,10 +46,36 @@ class ModelData(abc.ABC):
 
 def _object_read(bucket: s3.IBucket, key: str, url: str) -> Binding[str]:
     # Only s3:GetObject on the one key: Bucket.grant_read would add List and GetBucket actions.
-    statements = [allow(["s3:GetObject"], [bucket.arn_for_objects(key)])]
-    if bucket.encryption_key is not None:
-        statements.append(allow(["kms:Decrypt"], [bucket.encryption_key.key_arn]))
+    statements = [allow(["s3:GetObject"], [_object_arn(bucket, key)])]
+    encryption_key = read_once(bucket, "encryption_key")
+    if encryption_key is not None:
+        statements.append(allow(["kms:Decrypt"], [read_once(encryption_key, "key_arn")]))
     return Binding(url, tuple(statements))
+
+
+def _object_arn(bucket: s3.IBucket, key: str) -> str:
+    """``bucket.arn_for_objects(key)``; for CDK's buckets built here from the ARN read once per bucket,
+    as BucketBase builds it (``${bucketArn}/${key}``): the endpoints of a stack often share a bucket."""
+    if _is_cdk_bucket(bucket, "arn_for_objects"):
+        return f"{read_once(bucket, 'bucket_arn')}/{key}"
+    return bucket.arn_for_objects(key)
+
+
+def _object_url(bucket: s3.IBucket, key: str) -> str:
+    """``bucket.s3_url_for_object(key)``; for CDK's buckets built here as BucketBase joins it."""
+    if not _is_cdk_bucket(bucket, "s3_url_for_object"):
+        return bucket.s3_url_for_object(key)
+    url = "s3://"
+    for part in (read_once(bucket, "bucket_name"), key):
+        url = f"{url.removesuffix('/')}/{part.removeprefix('/')}"
+    return url
+
+
+def _is_cdk_bucket(bucket: s3.IBucket, method: str) -> bool:
+    """A bucket whose ``method`` is BucketBase's own (not overridden in Python)."""
+    from aws_cdk import aws_s3 as s3  # already loaded: the caller holds a bucket
+
+    return isinstance(bucket, s3.BucketBase) and getattr(type(bucket), method) is getattr(s3.BucketBase, method)
 
 
 class _BucketModelData(ModelData):
@@ -58,7 +84,7 @@ class _BucketModelData(ModelData):
         self.key = key
 
     def bind(self, scope: Construct) -> Binding[str]:
-        return _object_read(self.bucket, self.key, self.bucket.s3_url_for_object(self.key))
+        return _object_read(self.bucket, self.key, _object_url(self.bucket, self.key))
 
 
 class _AssetModelData(ModelData):

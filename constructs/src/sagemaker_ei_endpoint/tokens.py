@@ -1,10 +1,12 @@
-"""Whether a prop value is known at synth time, and so may be judged."""
+"""Synth-time values: whether a prop value is known (and so may be judged), and a stack's values read once."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import aws_cdk as cdk
+from constructs import IConstruct
 
 
 def is_known(value: object) -> bool:
@@ -29,10 +31,58 @@ _STRING_TOKEN = "${Token["
 _NUMBER_TOKEN_BELOW = -1e288
 
 
+def read_once(obj: object, attribute: str) -> Any:
+    """``obj.<attribute>`` of a jsii object, read once and kept on the object.
+
+    Every read of a jsii property is a round trip to Node.js (make bench counts them). Only for
+    properties that never change after construction: a stack's region, a bucket's ARN, a key's ARN.
+    """
+    cache: dict[str, Any] = obj.__dict__.setdefault(_CACHE, {})
+    if attribute not in cache:
+        cache[attribute] = getattr(obj, attribute)
+    return cache[attribute]
+
+
 def region_of(stack: cdk.Stack) -> str:
-    """``stack.region``, read once per stack: every read is a round trip to Node.js."""
-    region: str | None = getattr(stack, "_sagemaker_ei_endpoint_region", None)
-    if region is None:
-        region = stack.region
-        stack._sagemaker_ei_endpoint_region = region  # type: ignore[attr-defined]
+    """``stack.region``, read once per stack."""
+    region: str = read_once(stack, "region")
     return region
+
+
+def stack_of(scope: IConstruct) -> cdk.Stack:
+    """``Stack.of(scope)``, asked of the CDK once per construct (and never for a stack itself)."""
+    if isinstance(scope, cdk.Stack):
+        return scope
+    cache: dict[str, Any] = scope.__dict__.setdefault(_CACHE, {})
+    if "stack" not in cache:
+        cache["stack"] = cdk.Stack.of(scope)
+    stack: cdk.Stack = cache["stack"]
+    return stack
+
+
+def remember_stack(construct: IConstruct, stack: cdk.Stack) -> None:
+    """Record ``construct``'s stack, known to its creator, so ``stack_of`` never asks for it."""
+    construct.__dict__.setdefault(_CACHE, {})["stack"] = stack
+
+
+def stack_arn(
+    stack: cdk.Stack,
+    *,
+    service: str,
+    resource: str,
+    resource_name: str,
+    account: str | None = None,
+    separator: str = "/",
+) -> str:
+    """What ``stack.format_arn`` returns, built in Python from the stack's values read once.
+
+    The same string CDK's ``Arn.format`` joins (arn:partition:service:region:account:resource, the
+    separator, the resource name), with the same tokens in an environment-agnostic stack, so the
+    template is the same; ``separator`` is ":" for ``ArnFormat.COLON_RESOURCE_NAME``.
+    """
+    partition, region = read_once(stack, "partition"), region_of(stack)
+    account = read_once(stack, "account") if account is None else account
+    return f"arn:{partition}:{service}:{region}:{account}:{resource}{separator}{resource_name}"
+
+
+_CACHE = "_sagemaker_ei_endpoint_reads"
