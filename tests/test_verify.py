@@ -14,7 +14,7 @@ from moto import mock_aws
 from tests.test_moto_patches import ALARM, POLICIES, autoscaled_endpoint_template
 from tools import moto_patches
 from tools.assembly import SynthesizedStack
-from tools.verify import verify_endpoints, verify_resources
+from tools.verify import endpoint_rows, verify_endpoints, verify_resources
 
 
 def endpoint_resources(construct_id: str, instance_type: str) -> dict[str, Any]:
@@ -236,3 +236,59 @@ def test_a_dashboard_is_verified_through_get_dashboard() -> None:
     assert landed() == "NO: a dashboard without widgets"
     session.client("cloudwatch").delete_dashboards(DashboardNames=[name])
     assert landed().startswith("NO: ResourceNotFound")
+
+
+SHADOW_STACK = SynthesizedStack(
+    name="Stack",
+    account=None,
+    region="us-east-1",
+    template={
+        "Resources": endpoint_resources("Classifier", "ml.m5.large")
+        | {
+            "ClassifierConfig": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Metadata": {"aws:cdk:path": "Stack/Classifier/EndpointConfig"},
+                "Properties": {
+                    "ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": "ml.m5.large"}],
+                    "ShadowProductionVariants": [{"VariantName": "Shadow", "InstanceType": "ml.c5.xlarge"}],
+                },
+            }
+        }
+    },
+)
+
+
+class ShadowAws(FakeAws):
+    """The classifier's config as SageMaker describes it, with ``shadows`` (moto describes none)."""
+
+    def __init__(self, shadows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.shadows = shadows
+
+    def describe_endpoint_config(self, EndpointConfigName: str) -> dict[str, Any]:
+        return super().describe_endpoint_config(EndpointConfigName) | {"ShadowProductionVariants": self.shadows}
+
+
+def shadow_row(checks: list[Any]) -> tuple[str, ...]:
+    (row,) = [r for r in endpoint_rows(checks) if r[4] == "Shadow (shadow)"]
+    return row
+
+
+def test_a_shadow_variant_the_emulator_drops_is_reported_not_emulated_never_yes() -> None:
+    checks = verify_endpoints([SHADOW_STACK], lambda _: ShadowAws([]), emulator=True)
+    assert all(c.ok for c in checks)
+    assert shadow_row(checks)[-1] == "not emulated"
+
+
+def test_a_shadow_variant_missing_on_aws_is_a_failure() -> None:
+    checks = verify_endpoints([SHADOW_STACK], lambda _: ShadowAws([]))
+    assert shadow_row(checks)[-1] == "NO: shadow variant did not land"
+
+
+def test_a_shadow_variant_that_landed_is_compared_with_the_template() -> None:
+    landed = [{"VariantName": "Shadow", "InstanceType": "ml.c5.xlarge"}]
+    assert shadow_row(verify_endpoints([SHADOW_STACK], lambda _: ShadowAws(landed)))[-1] == "yes"
+    landed = [{"VariantName": "Shadow", "InstanceType": "ml.m5.large"}]
+    assert shadow_row(verify_endpoints([SHADOW_STACK], lambda _: ShadowAws(landed)))[-1] == (
+        "NO: expected ml.c5.xlarge none"
+    )

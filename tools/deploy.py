@@ -198,7 +198,7 @@ def deploy(args: argparse.Namespace) -> int:
 
         step("verifying what landed, through boto3")
         sessions = emulator_session_for if target == "emulator" else session_for
-        checks = verify.verify_endpoints(stacks, sessions)
+        checks = verify.verify_endpoints(stacks, sessions, emulator=target == "emulator")
         print_checks(checks)
         resources = verify.verify_resources(stacks, sessions, emulator=target == "emulator")
         print()
