@@ -34,14 +34,23 @@ def _is_ei_accelerator_finding(match: Any) -> bool:
     return match.rule.id == "E3002" and path[-1:] == ["AcceleratorType"] and "ProductionVariants" in path
 
 
-def findings(template: dict[str, Any], *, region: str, allow_ei_accelerator: bool) -> list[str]:
-    """Every cfn-lint error and warning of ``template``, minus the EI exception when allowed."""
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+def lint_matches(template: dict[str, Any], *, region: str) -> list[Any]:
+    """cfn-lint's matches for ``template``: one run (about a second), to filter as often as needed."""
+    return list(lint(json.dumps(template), config=ManualArgs(regions=[region])))
+
+
+def findings_of(matches: Sequence[Any], *, allow_ei_accelerator: bool) -> list[str]:
+    """``matches`` as one line each, minus the EI exception when allowed."""
     return [
         f"{m.rule.id} {'/'.join(str(p) for p in m.path)}: {m.message}"
         for m in matches
         if not (allow_ei_accelerator and _is_ei_accelerator_finding(m))
     ]
+
+
+def findings(template: dict[str, Any], *, region: str, allow_ei_accelerator: bool) -> list[str]:
+    """Every cfn-lint error and warning of ``template``, minus the EI exception when allowed."""
+    return findings_of(lint_matches(template, region=region), allow_ei_accelerator=allow_ei_accelerator)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
