@@ -176,10 +176,32 @@ def test_review_against_stored_templates_writes_one_report_per_environment(tmp_p
     assert "| (stack) | dashboard | 6 graphs, 1 alarm status widget(s)" in (tmp_path / "out" / "prod.md").read_text()
 
 
-def test_review_against_a_git_ref_synthesizes_that_ref(tmp_path: Path) -> None:
-    (path, *_) = review(base="HEAD", out=tmp_path, context={"env": "dev"})
-    assert "Baseline: git ref HEAD." in path.read_text()
-    assert "## Changes against the baseline" in path.read_text()
+def test_review_against_a_git_ref_synthesizes_that_ref_as_committed(tmp_path: Path) -> None:
+    # MODE=successor is the change under review: HEAD's staging (EI mode, autoscaled) is the baseline,
+    # so moving it to successor mode is the instance-type change SageMaker refuses (aws-contract rule 5a).
+    (path,) = review(base="HEAD", out=tmp_path, context={"env": "staging", "accelerator_mode": "successor"})
+    text = path.read_text()
+    assert "Baseline: git ref HEAD as committed." in text
+    assert "**fails on AWS**" in text
+    assert "changes instance type ml.c5.xlarge -> ml.g4dn.xlarge" in text
+
+
+def test_the_clis_path_metadata_and_cdk_metadata_are_no_change() -> None:
+    template = snapshot("staging")
+    from_the_cli = copy.deepcopy(template)
+    for logical_id, resource in from_the_cli["Resources"].items():
+        resource.setdefault("Metadata", {})["aws:cdk:path"] = f"SageMakerEI-staging/{logical_id}/Resource"
+    from_the_cli["Resources"]["CDKMetadata"] = {
+        "Type": "AWS::CDK::Metadata",
+        "Properties": {"Analytics": "v2:deflate64:H4sIAAAAAAAA"},
+        "Condition": "CDKMetadataAvailable",
+    }
+    from_the_cli["Conditions"] = {"CDKMetadataAvailable": {"Fn::Equals": ["a", "a"]}}
+    assert changes_between(from_the_cli, template)[0] == []
+    assert changes_between(template, from_the_cli)[0] == []
+    # Anything else in Metadata is still a change.
+    next(iter(from_the_cli["Resources"].values()))["Metadata"]["cfn_nag"] = {"rules_to_suppress": []}
+    assert changes_between(from_the_cli, template)[0] != []
 
 
 def test_review_never_reads_the_test_suite_or_imports_the_app() -> None:

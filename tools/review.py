@@ -275,9 +275,35 @@ def label_endpoints(changes: list[Change], *templates: Mapping[str, Any]) -> lis
     return changes
 
 
+# What the CDK CLI writes into a template and a plain app.synth() does not (the CLI sets
+# aws:cdk:enable-path-metadata and version reporting): bookkeeping that CloudFormation never deploys
+# as a change to anything, so a baseline from a `cdk synth` cdk.out must not differ by it.
+CDK_BOOKKEEPING_METADATA = "aws:cdk:path"
+CDK_METADATA_TYPE = "AWS::CDK::Metadata"
+
+
+def without_cdk_bookkeeping(template: Mapping[str, Any]) -> dict[str, Any]:
+    """``template`` without the CLI's path metadata and the CDKMetadata resource (and its condition)."""
+    resources: dict[str, Any] = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") == CDK_METADATA_TYPE:
+            continue
+        metadata = {k: v for k, v in resource.get("Metadata", {}).items() if k != CDK_BOOKKEEPING_METADATA}
+        resources[logical_id] = {k: v for k, v in resource.items() if k != "Metadata"} | (
+            {"Metadata": metadata} if metadata else {}
+        )
+    cleaned = dict(template) | {"Resources": resources}
+    conditions = {k: v for k, v in template.get("Conditions", {}).items() if k != "CDKMetadataAvailable"}
+    if "Conditions" in template:
+        cleaned["Conditions"] = conditions
+        if not conditions:
+            del cleaned["Conditions"]
+    return cleaned
+
+
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[Change], str]:
     """Every change a deploy of ``after`` over ``before`` makes, dependents of replacements included."""
-    changes, text = structured_diff(before, after)
+    changes, text = structured_diff(without_cdk_bookkeeping(before), without_cdk_bookkeeping(after))
     return label_endpoints(with_dependents(changes, after), before, after), text
 
 
@@ -452,24 +478,40 @@ def templates_at(ref: str, workdir: Path, context: Mapping[str, str]) -> dict[st
     return {s.name: s.template for s in stacks}
 
 
+# The context a git ref's baseline is synthesized with: which environments to build, nothing more.
+# accelerator_mode, successor_family and shadow_family are the change under review ("what does moving
+# staging to successor mode do?"), so they apply to the current side only; a baseline in another mode
+# or family is a BASELINE=<dir> of templates synthesized that way.
+BASELINE_CONTEXT_KEYS = ("env",)
+
+
+def baseline_context(context: Mapping[str, str]) -> dict[str, str]:
+    return {key: value for key, value in context.items() if key in BASELINE_CONTEXT_KEYS}
+
+
 def review(
     *, base: str = "HEAD", baseline_dir: Path | None = None, out: Path, context: Mapping[str, str]
 ) -> list[Path]:
-    """Write review/<env>.md for every stack; the baseline is ``baseline_dir`` if given, else git ref ``base``."""
+    """Write review/<env>.md for every stack; the baseline is ``baseline_dir`` if given, else git ref ``base``
+    as committed (``context`` selects its environments only: see BASELINE_CONTEXT_KEYS)."""
     written = []
-    described = f"stored templates in {baseline_dir}" if baseline_dir else f"git ref {base}"
+    described = f"stored templates in {baseline_dir}" if baseline_dir else f"git ref {base} as committed"
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print("==> synthesizing the current templates", flush=True)
         current = synthesize(ROOT, workdir / "current.out", context)
         print(f"==> reading the baseline ({described})", flush=True)
-        baseline = stored_templates(baseline_dir) if baseline_dir else templates_at(base, workdir, context)
+        baseline = (
+            stored_templates(baseline_dir) if baseline_dir else templates_at(base, workdir, baseline_context(context))
+        )
         out.mkdir(parents=True, exist_ok=True)
         for stack in current:
             env = stack.name.removeprefix(STACK_PREFIX)
             before = baseline.get(stack.name, {"Resources": {}})
             print(f"==> structured diff of {stack.name}", flush=True)
             changes, diff_text = changes_between(before, stack.template)
+            counted = f"{len(changes)} change(s)" if changes else "no changes"
+            print(f"    {stack.name}: {counted} against the baseline", flush=True)
             path = out / f"{env}.md"
             path.write_text(report(env, stack, changes, diff_text, described, before))
             path.with_suffix(".svg").write_text(svg(diagram_of(stack.template, changes), stack.name))
