@@ -184,6 +184,9 @@ def test_review_against_a_git_ref_synthesizes_that_ref_as_committed(tmp_path: Pa
     assert "Baseline: git ref HEAD as committed." in text
     assert "**fails on AWS**" in text
     assert "changes instance type ml.c5.xlarge -> ml.g4dn.xlarge" in text
+    # The validation reports whose paths the two synths print are still there to read.
+    for side in ("current", "base"):
+        assert (tmp_path / "assemblies" / f"{side}.out" / "validation-report.json").is_file()
 
 
 def test_the_clis_path_metadata_and_cdk_metadata_are_no_change() -> None:

@@ -467,14 +467,16 @@ def stored_templates(path: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def templates_at(ref: str, workdir: Path, context: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Stack name -> template, synthesized from the tree of git ref ``ref`` in a temporary worktree."""
-    tree = workdir / "base"
-    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=ROOT, check=True)
-    try:
-        stacks = synthesize(tree, workdir / "base.out", context)
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+def templates_at(ref: str, outdir: Path, context: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Stack name -> template, synthesized into ``outdir`` from the tree of git ref ``ref`` in a
+    temporary worktree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=ROOT, check=True)
+        try:
+            stacks = synthesize(tree, outdir, context)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     return {s.name: s.template for s in stacks}
 
 
@@ -496,29 +498,33 @@ def review(
     as committed (``context`` selects its environments only: see BASELINE_CONTEXT_KEYS)."""
     written = []
     described = f"stored templates in {baseline_dir}" if baseline_dir else f"git ref {base} as committed"
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        print("==> synthesizing the current templates", flush=True)
-        current = synthesize(ROOT, workdir / "current.out", context)
-        print(f"==> reading the baseline ({described})", flush=True)
-        baseline = (
-            stored_templates(baseline_dir) if baseline_dir else templates_at(base, workdir, baseline_context(context))
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        for stack in current:
-            env = stack.name.removeprefix(STACK_PREFIX)
-            before = baseline.get(stack.name, {"Resources": {}})
-            print(f"==> structured diff of {stack.name}", flush=True)
-            changes, diff_text = changes_between(before, stack.template)
-            counted = f"{len(changes)} change(s)" if changes else "no changes"
-            print(f"    {stack.name}: {counted} against the baseline", flush=True)
-            path = out / f"{env}.md"
-            path.write_text(report(env, stack, changes, diff_text, described, before))
-            path.with_suffix(".svg").write_text(svg(diagram_of(stack.template, changes), stack.name))
-            for finding in update_findings(before, stack.template):
-                if finding.severity == "fails on AWS":
-                    print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
-            written.append(path)
+    # Both cloud assemblies stay next to the reports, so the validation report whose path each synth
+    # prints (cdk-nag's findings) is still there to read.
+    assemblies = out / "assemblies"
+    shutil.rmtree(assemblies, ignore_errors=True)
+    print("==> synthesizing the current templates", flush=True)
+    current = synthesize(ROOT, assemblies / "current.out", context)
+    print(f"==> reading the baseline ({described})", flush=True)
+    baseline = (
+        stored_templates(baseline_dir)
+        if baseline_dir
+        else templates_at(base, assemblies / "base.out", baseline_context(context))
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    for stack in current:
+        env = stack.name.removeprefix(STACK_PREFIX)
+        before = baseline.get(stack.name, {"Resources": {}})
+        print(f"==> structured diff of {stack.name}", flush=True)
+        changes, diff_text = changes_between(before, stack.template)
+        counted = f"{len(changes)} change(s)" if changes else "no changes"
+        print(f"    {stack.name}: {counted} against the baseline", flush=True)
+        path = out / f"{env}.md"
+        path.write_text(report(env, stack, changes, diff_text, described, before))
+        path.with_suffix(".svg").write_text(svg(diagram_of(stack.template, changes), stack.name))
+        for finding in update_findings(before, stack.template):
+            if finding.severity == "fails on AWS":
+                print(f"    {stack.name}: fails on AWS: {finding.text}", flush=True)
+        written.append(path)
     return written
 
 
