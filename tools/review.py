@@ -292,13 +292,9 @@ def without_cdk_bookkeeping(template: Mapping[str, Any]) -> dict[str, Any]:
         resources[logical_id] = {k: v for k, v in resource.items() if k != "Metadata"} | (
             {"Metadata": metadata} if metadata else {}
         )
-    cleaned = dict(template) | {"Resources": resources}
     conditions = {k: v for k, v in template.get("Conditions", {}).items() if k != "CDKMetadataAvailable"}
-    if "Conditions" in template:
-        cleaned["Conditions"] = conditions
-        if not conditions:
-            del cleaned["Conditions"]
-    return cleaned
+    cleaned = {k: v for k, v in template.items() if k not in ("Resources", "Conditions")}
+    return cleaned | {"Resources": resources} | ({"Conditions": conditions} if conditions else {})
 
 
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[Change], str]:
