@@ -14,8 +14,14 @@ from aws_cdk import assertions
 
 from sagemaker_ei_endpoint import AcceleratorType, ContainerImage, EIEndpoint, EIFramework, ProductionVariant
 from stacks.app_builder import build_app
+from tests.botocore_models import share_loader_caches
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # moto's tests create hundreds of boto3 clients, each in a fresh session (tests/botocore_models.py).
+    share_loader_caches()
 
 
 def cdk_json_context() -> dict[str, Any]:
