@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,25 @@ def environment_stacks() -> dict[str, cdk.Stack]:
     return stacks
 
 
+def synthesized_templates(stacks: Mapping[str, cdk.Stack]) -> dict[str, dict[str, Any]]:
+    """Each stack's template from one synth of their app.
+
+    ``assertions.Template.from_stack`` synthesizes the whole app again for every stack it is given,
+    with the app's template validation each time (about a second a synth).
+    """
+    apps = {id(cdk.Stage.of(stack)): cdk.Stage.of(stack) for stack in stacks.values()}
+    (app,) = apps.values()  # one app: the stacks of several would each be synthesized on their own
+    assert app is not None
+    assembly = app.synth()
+    return {name: assembly.get_stack_artifact(stack.artifact_id).template for name, stack in stacks.items()}
+
+
 @pytest.fixture(scope="session")
 def environment_templates(environment_stacks: dict[str, cdk.Stack]) -> dict[str, assertions.Template]:
-    return {name: assertions.Template.from_stack(stack) for name, stack in environment_stacks.items()}
+    return {
+        name: assertions.Template.from_json(template)
+        for name, template in synthesized_templates(environment_stacks).items()
+    }
 
 
 def variant(name: str = "AllTraffic", **overrides: Any) -> ProductionVariant:

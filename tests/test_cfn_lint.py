@@ -4,6 +4,7 @@ elastic-inference:Connect while EI is in use."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -46,3 +47,42 @@ def test_any_other_cfn_lint_error_fails_the_check(environment_templates: dict[st
     problems = lint(template, "prod")
     assert any(p.startswith("E3002 ") and "/Unexpected:" in p for p in problems)
     assert any("ml.bogus.large" in p for p in problems)
+
+
+def test_the_rules_loaded_once_are_cfn_lints_own_and_find_what_its_api_finds() -> None:
+    """tools.cfn_lint_check keeps one set of rules per process; cfnlint.api.lint loads them anew each time.
+
+    The same rules as cfn-lint's own runner loads, and the same findings as its API on a template with
+    errors, twice: a rule that kept state from the first run would show on the second.
+    """
+    from cfnlint.api import ManualArgs, lint
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    from tools.cfn_lint_check import _rules
+
+    assert sorted(_rules().keys()) == sorted(Runner(ConfigMixIn(regions=[DEFAULT_REGION])).rules.keys())
+    template = {
+        "Resources": {
+            "Model": {
+                "Type": "AWS::SageMaker::Model",
+                "Properties": {"ExecutionRoleArn": "not-an-arn", "Unexpected": True},
+            },
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "ProductionVariants": [
+                        {"VariantName": "A", "ModelName": {"Ref": "Missing"}, "InstanceType": "ml.bogus.large"}
+                    ]
+                },
+            },
+        }
+    }
+
+    def described(matches: list[Any]) -> list[str]:
+        return sorted(f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in matches)
+
+    expected = described(list(lint(json.dumps(template), config=ManualArgs(regions=[DEFAULT_REGION]))))
+    assert len({line.split()[0] for line in expected}) >= 3, expected
+    assert described(lint_matches(template, region=DEFAULT_REGION)) == expected
+    assert described(lint_matches(template, region=DEFAULT_REGION)) == expected

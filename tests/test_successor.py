@@ -32,7 +32,7 @@ from sagemaker_ei_endpoint.successor import successor_instance_type
 from sagemaker_ei_endpoint.successor_table import FAMILY_SIZES, SUCCESSOR_INSTANCE_TYPES, successor_table
 from stacks.app_builder import build_app
 from stacks.environments import ENVIRONMENTS
-from tests.conftest import ROOT, EndpointFactory, cdk_json_context, new_stack, variant
+from tests.conftest import ROOT, EndpointFactory, cdk_json_context, new_stack, synthesized_templates, variant
 from tools import cfn_lint_check, synth_summary
 
 SUCCESSOR = AcceleratorMode.SUCCESSOR
@@ -41,7 +41,7 @@ SUCCESSOR = AcceleratorMode.SUCCESSOR
 @pytest.fixture(scope="session")
 def successor_templates() -> dict[str, dict[str, Any]]:
     app = cdk.App(context=cdk_json_context() | {"accelerator_mode": "successor"})
-    return {name: dict(assertions.Template.from_stack(stack).to_json()) for name, stack in build_app(app, {}).items()}
+    return synthesized_templates(build_app(app, {}))
 
 
 def endpoint_config(stack: cdk.Stack) -> Any:
