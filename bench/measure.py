@@ -4,9 +4,10 @@ Wall clock: from just before the process is started to when it has been reaped.
 
 Memory, two figures, because jsii runs Node.js as a child of Python:
 - ``tree_peak_mib``: the peak of the summed RSS of the process and all its descendants, sampled
-  every ``SAMPLE_INTERVAL_S`` with psutil. This is what the machine must hold at once, and is the
-  figure reported. Sampling can miss a peak shorter than the interval and RSS counts shared pages
-  once per process, but Python and Node share almost nothing but libc.
+  every ``SAMPLE_INTERVAL_S`` with psutil (``LONG_RUN_SAMPLE_INTERVAL_S`` for the test suite). This
+  is what the machine must hold at once, and is the figure reported. Sampling can miss a peak shorter
+  than the interval and RSS counts shared pages once per process, but Python and Node share almost
+  nothing but libc.
 - ``maxrss_mib``: ``ru_maxrss`` from ``wait4``: the largest peak of any single process of the tree
   (the kernel keeps the maximum, not the sum, of the reaped children). This is what
   ``/usr/bin/time -f %M`` prints; it is a lower bound, kept as a cross-check.
@@ -33,6 +34,10 @@ from typing import Any
 import psutil
 
 SAMPLE_INTERVAL_S = 0.02
+# For the test suite's minute-long runs. Each sample lists every process of the machine (psutil finds
+# descendants through /proc), and at 20 ms that work, on a 2-core machine, slowed the unit tier it
+# measured from 53-58 s to 64-66 s (two runs each way, bench.measure.run_measured on the same tier).
+LONG_RUN_SAMPLE_INTERVAL_S = 0.5
 MIB = 1024 * 1024
 
 
@@ -50,9 +55,10 @@ class Sample:
 class TreeMemorySampler(threading.Thread):
     """Samples the summed RSS of a process and its descendants until stopped."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, interval_s: float = SAMPLE_INTERVAL_S) -> None:
         super().__init__(name="tree-memory-sampler", daemon=True)
         self.root = psutil.Process(pid)
+        self.interval_s = interval_s
         self.peak_bytes = 0
         self._stop_event = threading.Event()
 
@@ -71,7 +77,7 @@ class TreeMemorySampler(threading.Thread):
                 with contextlib.suppress(psutil.Error):
                     total += process.memory_info().rss
             self.peak_bytes = max(self.peak_bytes, total)
-            self._stop_event.wait(SAMPLE_INTERVAL_S)
+            self._stop_event.wait(self.interval_s)
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -90,6 +96,7 @@ def run_measured(
     env: Mapping[str, str],
     result_file: Path | None = None,
     log_file: Path | None = None,
+    sample_interval_s: float = SAMPLE_INTERVAL_S,
 ) -> Sample:
     """Run ``command`` to completion; stdout and stderr go to ``log_file`` (or are dropped)."""
     log = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 (closed below)
@@ -98,7 +105,7 @@ def run_measured(
         self_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
-        sampler = TreeMemorySampler(process.pid)
+        sampler = TreeMemorySampler(process.pid, sample_interval_s)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started

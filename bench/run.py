@@ -30,7 +30,7 @@ import psutil
 
 from bench.cases import IMPLEMENTATIONS, LARGE_N, Case, Outcome
 from bench.common import ROOT
-from bench.measure import Sample, run_measured
+from bench.measure import LONG_RUN_SAMPLE_INTERVAL_S, Sample, run_measured
 from bench.records import UNIT_TIER_TITLE, CliRun, Diagnostics, Options, Source, TestRun
 from bench.workloads import template_stats
 
@@ -208,8 +208,13 @@ class Runner:
         log = self.logs / f"pytest-{title.split()[0]}.log"
         # The unit tier runs on every CPU, as `make test` runs it (the Makefile's UNIT_TIER).
         parallel = ["-n", "logical"] if title == UNIT_TIER_TITLE else []
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, "-m", expression]
-        sample = run_measured(command, cwd=self.source.root, env=self.env, log_file=log)
+        # The project's test environment, as `make test` runs it (this harness runs in .venv-bench).
+        project_python = ROOT / ".venv" / "bin" / "python"
+        python = str(project_python) if project_python.exists() else sys.executable
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, "-m", expression]
+        sample = run_measured(
+            command, cwd=self.source.root, env=self.env, log_file=log, sample_interval_s=LONG_RUN_SAMPLE_INTERVAL_S
+        )
         self.done += 1
         lines = [line.strip("= \n") for line in log.read_text(errors="replace").splitlines() if line.strip()]
         summary = lines[-1] if lines else "no output"
